@@ -1,0 +1,52 @@
+import { serve } from "@hono/node-server";
+import { createHmac, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../src/app";
+import { createStaticCredentialStore } from "../src/auth/credential-store";
+import { ConfigError, parseConfig } from "../src/config";
+import { describeSandboxDemo } from "../src/sandbox/demo-banner";
+import { createSandbox } from "../src/sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+
+const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
+const randomId = () => randomBytes(16).toString("hex");
+const log = (line: object) => process.stdout.write(JSON.stringify({ t: new Date().toISOString(), ...line }) + "\n");
+
+let config;
+try {
+  config = parseConfig(process.env, (path) => readFileSync(path, "utf8"));
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`dm-bridge: configuration error: ${err.message}`);
+  process.exit(1);
+}
+
+let upstreamUrl = config.upstreamUrl;
+if (!upstreamUrl) {
+  const sandbox = createSandbox({ hmac, clock: Date.now });
+  const server = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
+  upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const app = createApp({
+  fetch: (request) => fetch(request),
+  hmac,
+  clock: Date.now,
+  randomId,
+  credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
+  upstreamUrl,
+  upstreamTimeoutMs: config.upstreamTimeoutMs,
+  publicBaseUrl: config.publicBaseUrl,
+  timestampWindowSec: config.timestampWindowSec,
+  maxBodyBytes: config.maxBodyBytes,
+  log,
+  upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
+});
+
+serve({ fetch: app.fetch, port: config.port }, (info) => {
+  const url = `http://localhost:${info.port}`;
+  log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox" });
+  if (!config.upstreamUrl) console.log(describeSandboxDemo(url));
+});

@@ -1,0 +1,125 @@
+import { Hono } from "hono";
+import type { CredentialStore } from "./auth/credential-store";
+import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
+import { BridgeError, toBridgeError } from "./core/errors";
+import type { Dialect, Format, Rendered } from "./dialects/dialect";
+import { DIALECTS, dialectForPath } from "./dialects/registry";
+import type { HmacSha1 } from "./oauth/signature";
+import { sendDirectMessage, type SendServices } from "./send-direct-message";
+import type { FetchLike } from "./upstream/upstream-fetch";
+import { createXApi } from "./upstream/x-api";
+import { createUserDirectory, DEFAULT_USER_CACHE, type UserDirectoryOptions } from "./users/user-directory";
+
+export type LogLine = Record<string, string | number | undefined>;
+
+export interface AppDeps {
+  fetch: FetchLike;
+  hmac: HmacSha1;
+  clock: () => number;
+  /** Unpredictable token for OAuth nonces and request ids. */
+  randomId: () => string;
+  credentials: CredentialStore;
+  upstreamUrl: string;
+  upstreamTimeoutMs: number;
+  publicBaseUrl?: string;
+  timestampWindowSec?: number;
+  maxBodyBytes?: number;
+  nonces?: NonceStore;
+  userCache?: UserDirectoryOptions;
+  dialects?: readonly Dialect[];
+  /** One structured line per request; never given a secret, a query string or a message text. */
+  log?: (line: LogLine) => void;
+  /** Set to "sandbox" when the upstream is the built-in sandbox, so every answer says so. */
+  upstreamLabel?: string;
+}
+
+type Env = { Variables: { dialect: Dialect; format: Format; path: string } };
+
+export function createApp(deps: AppDeps) {
+  const dialects = deps.dialects ?? DIALECTS;
+  const xApi = createXApi({
+    fetch: deps.fetch,
+    baseUrl: deps.upstreamUrl,
+    timeoutMs: deps.upstreamTimeoutMs,
+    hmac: deps.hmac,
+    clock: deps.clock,
+    nonce: deps.randomId,
+  });
+  const services: SendServices = {
+    xApi,
+    users: createUserDirectory(xApi, deps.userCache ?? DEFAULT_USER_CACHE),
+    maxBodyBytes: deps.maxBodyBytes ?? 65_536,
+    publicBaseUrl: deps.publicBaseUrl,
+    auth: {
+      credentials: deps.credentials,
+      nonces: deps.nonces ?? createMemoryNonceStore(),
+      hmac: deps.hmac,
+      clock: deps.clock,
+      timestampWindowSec: deps.timestampWindowSec ?? 300,
+    },
+  };
+
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const started = deps.clock();
+    const id = deps.randomId().slice(0, 16);
+    const url = new URL(c.req.url);
+    c.set("dialect", dialectForPath(url.pathname, dialects));
+    c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
+    c.set("path", url.pathname + url.search);
+    await next();
+    c.header("x-request-id", id);
+    if (deps.upstreamLabel) c.header("x-dm-bridge-upstream", deps.upstreamLabel);
+    deps.log?.({
+      id,
+      method: c.req.method,
+      path: url.pathname,
+      dialect: c.get("dialect").name,
+      status: c.res.status,
+      error: c.res.headers.get("x-dm-bridge-error") ?? undefined,
+      ms: deps.clock() - started,
+    });
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }));
+
+  for (const dialect of dialects) {
+    for (const route of dialect.routes) {
+      for (const format of route.formats) {
+        const path = `${route.path}.${format}`;
+        app.post(path, async (c) => {
+          c.set("dialect", dialect);
+          const ctx = { format, requestPath: c.get("path") };
+          return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services));
+        });
+        app.all(path, () => {
+          throw new BridgeError("method_not_allowed");
+        });
+      }
+    }
+  }
+
+  app.notFound((c) => respond(c.get("dialect").renderError(new BridgeError("route_not_found"), ctxOf(c)), "route_not_found"));
+
+  app.onError((err, c) => {
+    const e = toBridgeError(err);
+    if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
+    const rendered = c.get("dialect").renderError(e, ctxOf(c));
+    if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
+    return respond(rendered, e.kind);
+  });
+
+  return app;
+}
+
+function ctxOf(c: { get(key: "format"): Format; get(key: "path"): string }) {
+  return { format: c.get("format"), requestPath: c.get("path") };
+}
+
+function respond(r: Rendered, errorKind?: string): Response {
+  const headers = new Headers(r.headers);
+  headers.set("content-type", r.contentType);
+  if (errorKind) headers.set("x-dm-bridge-error", errorKind);
+  return new Response(r.body, { status: r.status, headers });
+}

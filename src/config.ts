@@ -1,0 +1,118 @@
+import type { CredentialsDocument } from "./auth/credential-store";
+
+export interface Config {
+  port: number;
+  /** Undefined in sandbox mode: the adapter starts the built-in sandbox and points the proxy at it. */
+  upstreamUrl: string | undefined;
+  upstreamTimeoutMs: number;
+  /** Undefined means "no configuration": run on the sandbox with demo credentials. */
+  credentials: CredentialsDocument | undefined;
+  /** The origin clients sign against when a TLS terminator or custom domain sits in front. */
+  publicBaseUrl: string | undefined;
+  timestampWindowSec: number;
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads and checks the whole configuration up front, so a mistake stops the start with one line naming it. */
+export function parseConfig(env: Env, readFile: (path: string) => string = () => {
+  throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on this runtime");
+}): Config {
+  const credentials = readCredentials(env, readFile);
+  const upstreamUrl = env.UPSTREAM_URL ? parseBaseUrl("UPSTREAM_URL", env.UPSTREAM_URL) : undefined;
+  if (upstreamUrl && !credentials) {
+    throw new ConfigError("UPSTREAM_URL is set but DM_PROXY_CREDENTIALS is not: the proxy has no secrets to sign with");
+  }
+  return {
+    port: parseInteger(env, "PORT", 8787, 0, 65535),
+    upstreamUrl: upstreamUrl ?? (credentials ? "https://api.x.com" : undefined),
+    upstreamTimeoutMs: parseInteger(env, "UPSTREAM_TIMEOUT_MS", 10_000, 1, 600_000),
+    credentials,
+    publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
+    timestampWindowSec: parseInteger(env, "OAUTH_TIMESTAMP_WINDOW_SEC", 300, 1, 86_400),
+    maxBodyBytes: parseInteger(env, "MAX_BODY_BYTES", 65_536, 1_024, 16_777_216),
+  };
+}
+
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseBaseUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`${name} must be http or https`);
+  if (url.search || url.hash || url.username) throw new ConfigError(`${name} must not carry a query, fragment or user`);
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+function readCredentials(env: Env, readFile: (path: string) => string): CredentialsDocument | undefined {
+  if (env.DM_PROXY_CREDENTIALS && env.DM_PROXY_CREDENTIALS_FILE) {
+    throw new ConfigError("set DM_PROXY_CREDENTIALS or DM_PROXY_CREDENTIALS_FILE, not both");
+  }
+  let text = env.DM_PROXY_CREDENTIALS;
+  let source = "DM_PROXY_CREDENTIALS";
+  if (env.DM_PROXY_CREDENTIALS_FILE) {
+    source = `DM_PROXY_CREDENTIALS_FILE (${env.DM_PROXY_CREDENTIALS_FILE})`;
+    try {
+      text = readFile(env.DM_PROXY_CREDENTIALS_FILE);
+    } catch (err) {
+      throw new ConfigError(`${source} cannot be read: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (text === undefined || text.trim() === "") return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    // The parser's message can quote the document, and the document holds secrets.
+    throw new ConfigError(`${source} is not valid JSON`);
+  }
+  return checkCredentials(doc, source);
+}
+
+function checkCredentials(doc: unknown, source: string): CredentialsDocument {
+  const fail = (what: string) => new ConfigError(`${source}: ${what}`);
+  if (!isRecord(doc)) throw fail("must be a JSON object with \"consumers\" and \"tokens\"");
+  for (const section of ["consumers", "tokens"] as const) {
+    const s = doc[section];
+    if (!isRecord(s) || Object.keys(s).length === 0) throw fail(`"${section}" must be a non-empty object`);
+    for (const [k, v] of Object.entries(s)) {
+      if (typeof v !== "string" || v === "") throw fail(`${section}["${k}"] must be a non-empty string (the secret)`);
+    }
+  }
+  const consumers = doc.consumers as Record<string, string>;
+  const tokens = doc.tokens as Record<string, string>;
+  if (doc.basic !== undefined) {
+    if (!isRecord(doc.basic)) throw fail("\"basic\" must be an object");
+    for (const [user, a] of Object.entries(doc.basic)) {
+      if (!isRecord(a) || typeof a.password !== "string" || a.password === "") {
+        throw fail(`basic["${user}"].password must be a non-empty string`);
+      }
+      if (typeof a.consumer_key !== "string" || !(a.consumer_key in consumers)) {
+        throw fail(`basic["${user}"].consumer_key must name a key of "consumers"`);
+      }
+      if (typeof a.token !== "string" || !(a.token in tokens)) throw fail(`basic["${user}"].token must name a key of "tokens"`);
+    }
+  }
+  return doc as unknown as CredentialsDocument;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,61 @@
+/** Wire objects of the X API v1.1 as they travel, snake_case, mirroring the JSON. */
+
+export interface XUser {
+  id: number;
+  id_str: string;
+  name: string;
+  screen_name: string;
+  location?: string | null;
+  description?: string | null;
+  url?: string | null;
+  protected?: boolean;
+  followers_count?: number;
+  friends_count?: number;
+  created_at?: string;
+  [field: string]: unknown;
+}
+
+export interface XEntities {
+  hashtags: unknown[];
+  symbols?: unknown[];
+  user_mentions: unknown[];
+  urls: unknown[];
+}
+
+export interface XMessageData {
+  text: string;
+  entities?: XEntities;
+  attachment?: unknown;
+  quick_reply?: unknown;
+}
+
+export interface XMessageCreateEvent {
+  type: "message_create";
+  id: string;
+  created_timestamp: string;
+  message_create: {
+    target: { recipient_id: string };
+    sender_id: string;
+    source_app_id?: string;
+    message_data: XMessageData;
+  };
+}
+
+export interface XEventResponse {
+  event: XMessageCreateEvent;
+  apps?: Record<string, unknown>;
+}
+
+export interface XNewEventRequest {
+  event: {
+    type: "message_create";
+    message_create: {
+      target: { recipient_id: string };
+      message_data: { text: string };
+    };
+  };
+}
+
+export interface XErrorDocument {
+  errors: { code: number; message: string }[];
+}

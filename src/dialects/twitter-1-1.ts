@@ -1,0 +1,90 @@
+import type { DirectMessage } from "../core/direct-message";
+import type { BridgeError, ErrorKind } from "../core/errors";
+import { formatCreatedAt } from "../core/created-at";
+import { withExactIds } from "../core/exact-ids";
+import { JsonInteger, serializeJson } from "../core/json";
+import { parseLegacyRequest } from "../core/legacy-request";
+import type { XUser } from "../core/x-types";
+import type { Dialect, Rendered } from "./dialect";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const NOT_RENDERED = new Set(["status"]);
+
+type Template = readonly [status: number, code: number, message: (e: BridgeError) => string];
+const fixed = (m: string) => () => m;
+
+/** Codes and wording from the public 1.1 error list; where 1.1 had none, the nearest one with a plain message. */
+export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
+  auth_missing: [400, 215, fixed("Bad Authentication data.")],
+  auth_invalid: [401, 32, fixed("Could not authenticate you.")],
+  auth_timestamp: [401, 135, fixed("Timestamp out of bounds.")],
+  auth_replay: [401, 32, fixed("Could not authenticate you.")],
+  param_missing: [400, 38, (e) => `${e.detail.param ?? "user"} parameter is missing.`],
+  param_invalid: [400, 44, (e) => describeInvalid(e.detail.param)],
+  text_missing: [400, 38, fixed("text parameter is missing.")],
+  text_too_long: [403, 354, fixed("The text of your direct message is over the max character limit.")],
+  recipient_not_found: [404, 108, fixed("Cannot find specified user.")],
+  recipient_refused: [403, 150, fixed("You cannot send messages to users who are not following you.")],
+  duplicate: [403, 151, fixed("There was an error sending your message: Whoops! You already said that.")],
+  rate_limited: [429, 88, fixed("Rate limit exceeded.")],
+  route_not_found: [404, 34, fixed("Sorry, that page does not exist.")],
+  method_not_allowed: [405, 86, fixed("This method requires a POST.")],
+  body_too_large: [413, 44, (e) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
+  unsupported_media_type: [415, 44, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
+  upstream_timeout: [504, 130, fixed("The X API did not answer in time; the message may not have been sent.")],
+  upstream_unreachable: [502, 131, fixed("The X API could not be reached.")],
+  upstream_bad_response: [502, 131, fixed("The X API sent an answer that could not be read.")],
+  upstream_error: [502, 131, fixed("Internal error.")],
+  internal: [500, 131, fixed("Internal error.")],
+};
+
+export function describeInvalid(param: string | undefined): string {
+  if (param === "encoding") return "The request is not valid UTF-8.";
+  return `${param ?? "A"} parameter is invalid.`;
+}
+
+/** Status for an error, keeping an upstream error's own 4xx/5xx where no legacy rule says otherwise. */
+export function statusOf(e: BridgeError, table: Record<ErrorKind, Template>): number {
+  const s = e.detail.upstreamStatus;
+  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s;
+  return table[e.kind][0];
+}
+
+export function renderUser(user: XUser) {
+  return withExactIds(user, NOT_RENDERED);
+}
+
+export const twitter11: Dialect = {
+  name: "twitter-1.1",
+  prefixes: ["/1.1/"],
+  routes: [{ path: "/1.1/direct_messages/new", formats: ["json"] }],
+
+  parseRequest: (params) =>
+    parseLegacyRequest(params, { byId: ["user_id"], byScreenName: ["screen_name"], ambiguous: ["user"] }),
+
+  renderMessage(dm: DirectMessage): Rendered {
+    const { sender, recipient } = dm;
+    const body = serializeJson({
+      id: new JsonInteger(dm.id),
+      id_str: dm.id,
+      text: dm.text,
+      sender: renderUser(sender),
+      sender_id: new JsonInteger(sender.id_str),
+      sender_id_str: sender.id_str,
+      sender_screen_name: sender.screen_name,
+      recipient: renderUser(recipient),
+      recipient_id: new JsonInteger(recipient.id_str),
+      recipient_id_str: recipient.id_str,
+      recipient_screen_name: recipient.screen_name,
+      created_at: formatCreatedAt(dm.createdAtMs),
+      entities: withExactIds(dm.entities),
+    });
+    return { status: 200, contentType: JSON_TYPE, body };
+  },
+
+  renderError(e): Rendered {
+    const [, code, message] = TWITTER_1_1_ERRORS[e.kind];
+    const errors = [{ code: e.detail.xCode ?? code, message: e.detail.xMessage ?? message(e) }];
+    return { status: statusOf(e, TWITTER_1_1_ERRORS), contentType: JSON_TYPE, body: JSON.stringify({ errors }), headers: e.detail.headers };
+  },
+};

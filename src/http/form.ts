@@ -1,0 +1,63 @@
+import { BridgeError } from "../core/errors";
+import type { Param } from "../oauth/signature";
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * application/x-www-form-urlencoded, parsed strictly: '+' is a space, and a percent-encoded byte sequence that is
+ * not UTF-8 is refused (URLSearchParams would silently turn it into U+FFFD and the signature would then fail for a
+ * reason nobody could see).
+ */
+export function parseForm(body: string): Param[] {
+  const params: Param[] = [];
+  if (body === "") return params;
+  for (const part of body.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? "" : part.slice(eq + 1);
+    params.push([decodeComponent(name), decodeComponent(value)]);
+  }
+  return params;
+}
+
+export function parseQuery(url: string): Param[] {
+  const q = url.indexOf("?");
+  if (q < 0) return [];
+  const hash = url.indexOf("#", q);
+  return parseForm(url.slice(q + 1, hash < 0 ? undefined : hash));
+}
+
+function decodeComponent(raw: string): string {
+  const s = raw.includes("+") ? raw.replace(/\+/g, " ") : raw;
+  if (!s.includes("%")) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === 0x25 && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) {
+      bytes.push(ch);
+    } else {
+      // A raw non-ASCII character in the body: keep it as its UTF-8 bytes.
+      const cp = s.codePointAt(i)!;
+      for (const b of new TextEncoder().encode(String.fromCodePoint(cp))) bytes.push(b);
+      if (cp > 0xffff) i++;
+    }
+  }
+  try {
+    return strictUtf8.decode(new Uint8Array(bytes));
+  } catch {
+    throw new BridgeError("param_invalid", { param: "encoding" });
+  }
+}
+
+/** Decodes a request body as UTF-8, refusing invalid sequences rather than replacing them. */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new BridgeError("param_invalid", { param: "encoding" });
+  }
+}

@@ -1,0 +1,66 @@
+import { authenticate, type AuthContext } from "./auth/authenticate";
+import { senderIdOf, toDirectMessage } from "./core/direct-message";
+import { BridgeError } from "./core/errors";
+import { buildMessageCreateEvent } from "./core/event-body";
+import type { Dialect, Rendered, RequestContext } from "./dialects/dialect";
+import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
+import { readBodyLimited } from "./http/read-body";
+import type { Param } from "./oauth/signature";
+import type { XApi } from "./upstream/x-api";
+import type { UserDirectory } from "./users/user-directory";
+
+export interface SendServices {
+  auth: AuthContext;
+  users: UserDirectory;
+  xApi: XApi;
+  maxBodyBytes: number;
+  publicBaseUrl: string | undefined;
+}
+
+/** One legacy `direct_messages/new` call: read, authenticate, resolve, send once, render. */
+export async function sendDirectMessage(
+  request: Request,
+  dialect: Dialect,
+  ctx: RequestContext,
+  s: SendServices,
+): Promise<Rendered> {
+  const params = await readParams(request, s.maxBodyBytes);
+  const creds = await authenticate(
+    {
+      method: request.method,
+      url: signedUrl(request.url, s.publicBaseUrl),
+      authorization: request.headers.get("authorization"),
+      params,
+    },
+    s.auth,
+  );
+  const legacy = dialect.parseRequest(params);
+  const recipient = await s.users.resolve(legacy.recipient, creds);
+  const sent = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text));
+  // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
+  const sender = await s.users
+    .resolve({ by: "id", value: senderIdOf(sent) }, creds)
+    .catch(() => placeholderUser(senderIdOf(sent)));
+  return dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
+}
+
+async function readParams(request: Request, maxBodyBytes: number): Promise<Param[]> {
+  const query = parseQuery(request.url);
+  const bytes = await readBodyLimited(request, maxBodyBytes);
+  if (bytes.byteLength === 0) return query;
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  // Clients that send a body without a type mean a form: RFC 5849 signs it as one when the client did.
+  if (type !== "" && type !== "application/x-www-form-urlencoded") throw new BridgeError("unsupported_media_type");
+  return [...query, ...parseForm(decodeUtf8Strict(bytes))];
+}
+
+/** The URL the client signed: the public base URL, when one is configured, in place of what the proxy saw. */
+export function signedUrl(received: string, publicBaseUrl: string | undefined): string {
+  if (!publicBaseUrl) return received;
+  const u = new URL(received);
+  return publicBaseUrl + u.pathname + u.search;
+}
+
+function placeholderUser(id: string) {
+  return { id: Number(id), id_str: id, name: "", screen_name: "" };
+}

@@ -1,0 +1,62 @@
+import { BridgeError, classifyXError } from "../core/errors";
+
+export type FetchLike = (request: Request) => Promise<Response>;
+
+const PASSED_BACK_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after"];
+
+export interface UpstreamAnswer {
+  status: number;
+  json: unknown;
+}
+
+/**
+ * The one place where upstream failures become typed errors: a hang is 504, a refused or reset connection 502,
+ * an answer that is not JSON 502, and an X error document keeps its code. The body read shares the deadline.
+ */
+export async function fetchUpstreamJson(fetch: FetchLike, request: Request, timeoutMs: number): Promise<UpstreamAnswer> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(new Request(request, { signal }));
+    text = await response.text();
+  } catch (err) {
+    if (signal.aborted) throw new BridgeError("upstream_timeout");
+    throw new BridgeError("upstream_unreachable");
+  }
+  const json = parseJsonOrUndefined(text);
+  if (response.ok) {
+    if (json === undefined) throw new BridgeError("upstream_bad_response", { upstreamStatus: response.status });
+    return { status: response.status, json };
+  }
+  throw toUpstreamError(response, json);
+}
+
+export function toUpstreamError(response: Response, json: unknown): BridgeError {
+  const first = (json as { errors?: { code?: unknown; message?: unknown }[] } | undefined)?.errors?.[0];
+  const headers: Record<string, string> = {};
+  for (const name of PASSED_BACK_HEADERS) {
+    const v = response.headers.get(name);
+    if (v !== null) headers[name] = v;
+  }
+  if (!first || typeof first.code !== "number") {
+    return new BridgeError(response.status === 429 ? "rate_limited" : "upstream_bad_response", {
+      upstreamStatus: response.status,
+      headers,
+    });
+  }
+  return new BridgeError(classifyXError(first.code, response.status), {
+    xCode: first.code,
+    xMessage: typeof first.message === "string" ? first.message : undefined,
+    upstreamStatus: response.status,
+    headers,
+  });
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../src/config";
+
+const CREDS = JSON.stringify({
+  consumers: { ck: "consumer-secret-value" },
+  tokens: { "1-tok": "token-secret-value" },
+  basic: { alice: { password: "pw", consumer_key: "ck", token: "1-tok" } },
+});
+
+function errorOf(env: Record<string, string>, readFile?: (p: string) => string): string {
+  try {
+    parseConfig(env, readFile);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error("expected a configuration error");
+}
+
+describe("configuration", () => {
+  it("with nothing set, runs the sandbox on port 8787", () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({ port: 8787, upstreamUrl: undefined, credentials: undefined, upstreamTimeoutMs: 10_000 });
+  });
+
+  it("with credentials, proxies to api.x.com unless UPSTREAM_URL says otherwise", () => {
+    expect(parseConfig({ DM_PROXY_CREDENTIALS: CREDS }).upstreamUrl).toBe("https://api.x.com");
+    expect(parseConfig({ DM_PROXY_CREDENTIALS: CREDS, UPSTREAM_URL: "http://127.0.0.1:9/x/" }).upstreamUrl).toBe("http://127.0.0.1:9/x");
+  });
+
+  it("reads the credentials from DM_PROXY_CREDENTIALS_FILE", () => {
+    const c = parseConfig({ DM_PROXY_CREDENTIALS_FILE: "/etc/creds.json" }, (p) => (p === "/etc/creds.json" ? CREDS : ""));
+    expect(c.credentials?.tokens["1-tok"]).toBe("token-secret-value");
+  });
+
+  it("names what is wrong in one line, without quoting a secret", () => {
+    expect(errorOf({ PORT: "eighty" })).toMatch(/^PORT must be a whole number/);
+    expect(errorOf({ UPSTREAM_TIMEOUT_MS: "0" })).toMatch(/^UPSTREAM_TIMEOUT_MS/);
+    expect(errorOf({ DM_PROXY_CREDENTIALS: CREDS, UPSTREAM_URL: "ftp://x" })).toMatch(/UPSTREAM_URL must be http or https/);
+    expect(errorOf({ UPSTREAM_URL: "https://api.x.com" })).toMatch(/DM_PROXY_CREDENTIALS is not/);
+    const broken = errorOf({ DM_PROXY_CREDENTIALS: '{"consumers":{"ck":"very-secret-value"' });
+    expect(broken).toBe("DM_PROXY_CREDENTIALS is not valid JSON");
+    const badBasic = JSON.stringify({ consumers: { ck: "s" }, tokens: { t: "s" }, basic: { bob: { password: "p", consumer_key: "ck", token: "nope" } } });
+    expect(errorOf({ DM_PROXY_CREDENTIALS: badBasic })).toMatch(/basic\["bob"\]\.token must name a key of "tokens"/);
+    expect(errorOf({ DM_PROXY_CREDENTIALS_FILE: "/missing" }, () => { throw new Error("ENOENT: no such file"); })).toMatch(/cannot be read: ENOENT/);
+  });
+});

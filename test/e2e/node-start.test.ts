@@ -1,0 +1,53 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill("SIGTERM");
+});
+
+/** Starts the Node sidecar exactly as `npm start` does and collects what it prints until it is ready. */
+function startSidecar(env: Record<string, string>): Promise<{ output: string; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /"event":"ready","url":"([^"]+)"/.exec(output);
+      if (ready && output.includes("Try it:") && output.trimEnd().endsWith("new.json")) resolve({ output, url: ready[1]! });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
+describe("npm start", () => {
+  it("with no configuration, serves the sandbox demo and its printed curl works as printed", async () => {
+    const { output, url } = await startSidecar({});
+    expect(output).toMatch(/SANDBOX/);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get("x-dm-bridge-upstream")).toBe("sandbox");
+    const curl = output.split("\n").find((l) => l.trim().startsWith("curl "))!.trim();
+    const { stdout } = await run("sh", ["-c", `${curl} --silent --show-error --include`]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(stdout.toLowerCase()).toContain("x-dm-bridge-upstream: sandbox");
+    const body = JSON.parse(stdout.slice(stdout.indexOf("\r\n\r\n") + 4));
+    expect(body).toMatchObject({ text: "hello from dm-bridge", recipient_screen_name: "theSeanCook", sender_screen_name: "s0c1alm3dia" });
+  });
+
+  it("stops with one clear line on invalid configuration", async () => {
+    const err = await run(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+      env: { PATH: process.env.PATH ?? "", DM_PROXY_CREDENTIALS: '{"consumers":{"k":"top-secret"' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in err && err.code).toBe(1);
+    expect((err as { stderr: string }).stderr.trim()).toBe("dm-bridge: configuration error: DM_PROXY_CREDENTIALS is not valid JSON");
+  });
+});
