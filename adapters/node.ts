@@ -41,6 +41,7 @@ const app = createApp({
   publicBaseUrl: config.publicBaseUrl,
   timestampWindowSec: config.timestampWindowSec,
   maxBodyBytes: config.maxBodyBytes,
+  userCache: config.userCache,
   log,
   upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
 });

@@ -8,7 +8,8 @@ import type { HmacSha1 } from "./oauth/signature";
 import { sendDirectMessage, type SendServices } from "./send-direct-message";
 import type { FetchLike } from "./upstream/upstream-fetch";
 import { createXApi } from "./upstream/x-api";
-import { createUserDirectory, DEFAULT_USER_CACHE, type UserDirectoryOptions } from "./users/user-directory";
+import type { SharedUserStore } from "./users/user-cache";
+import { createUserDirectory, DEFAULT_USER_DIRECTORY, type UserDirectoryOptions } from "./users/user-directory";
 
 export type LogLine = Record<string, string | number | undefined>;
 
@@ -26,6 +27,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   nonces?: NonceStore;
   userCache?: UserDirectoryOptions;
+  /** Second cache tier shared across processes or isolates (Workers KV); memory only without it. */
+  sharedUserStore?: SharedUserStore;
   dialects?: readonly Dialect[];
   /** One structured line per request; never given a secret, a query string or a message text. */
   log?: (line: LogLine) => void;
@@ -47,7 +50,7 @@ export function createApp(deps: AppDeps) {
   });
   const services: SendServices = {
     xApi,
-    users: createUserDirectory(xApi, deps.userCache ?? DEFAULT_USER_CACHE),
+    users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore),
     maxBodyBytes: deps.maxBodyBytes ?? 65_536,
     publicBaseUrl: deps.publicBaseUrl,
     auth: {

@@ -1,4 +1,5 @@
 import type { CredentialsDocument } from "./auth/credential-store";
+import type { UserDirectoryOptions } from "./users/user-directory";
 
 export interface Config {
   port: number;
@@ -11,6 +12,7 @@ export interface Config {
   publicBaseUrl: string | undefined;
   timestampWindowSec: number;
   maxBodyBytes: number;
+  userCache: UserDirectoryOptions;
 }
 
 export class ConfigError extends Error {
@@ -36,6 +38,13 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
     publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
     timestampWindowSec: parseInteger(env, "OAUTH_TIMESTAMP_WINDOW_SEC", 300, 1, 86_400),
     maxBodyBytes: parseInteger(env, "MAX_BODY_BYTES", 65_536, 1_024, 16_777_216),
+    userCache: {
+      maxEntries: parseInteger(env, "USER_CACHE_MAX_ENTRIES", 50_000, 1, 10_000_000),
+      idTtlMs: parseInteger(env, "USER_ID_TTL_SEC", 3_600, 1, 30 * 86_400) * 1000,
+      profileTtlMs: parseInteger(env, "USER_PROFILE_TTL_SEC", 900, 1, 30 * 86_400) * 1000,
+      missTtlMs: parseInteger(env, "USER_MISS_TTL_SEC", 60, 1, 86_400) * 1000,
+      batchWindowMs: parseInteger(env, "LOOKUP_BATCH_MS", 2, 0, 1_000),
+    },
   };
 }
 

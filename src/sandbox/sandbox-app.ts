@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import type { HmacSha1 } from "../oauth/signature";
 import { createSandboxVerifier } from "./sandbox-auth";
-import { createSandboxUsers, DEMO_CREDENTIALS, type SandboxUser } from "./sandbox-users";
+import { createSandboxUsers, DEMO_CREDENTIALS, findGeneratedUser, type SandboxUser } from "./sandbox-users";
 
 /** A fault the sandbox can be told to inject on its next answers, for failure tests and the soak script. */
 export type SandboxFault =
@@ -35,8 +35,10 @@ export interface SandboxStats {
 const ERROR = (code: number, message: string) => ({ errors: [{ code, message }] });
 
 export function createSandbox(o: SandboxOptions) {
-  const users = createSandboxUsers();
-  const byName = new Map<string, SandboxUser>([...users.values()].map((u) => [u.user.screen_name.toLowerCase(), u]));
+  const seeded = createSandboxUsers();
+  const seededByName = new Map<string, SandboxUser>([...seeded.values()].map((u) => [u.user.screen_name.toLowerCase(), u]));
+  const users = { get: (id: string) => seeded.get(id) ?? findGeneratedUser("id", id) };
+  const byName = { get: (name: string) => seededByName.get(name) ?? findGeneratedUser("screen_name", name) };
   const verify = createSandboxVerifier({
     consumers: o.consumers ?? DEMO_CREDENTIALS.consumers,
     tokens: o.tokens ?? DEMO_CREDENTIALS.tokens,

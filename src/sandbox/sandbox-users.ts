@@ -90,3 +90,23 @@ export const DEMO_CREDENTIALS = {
   tokens: { "776627022-demo-access-token": "demo-token-secret" },
   basic: { demo: { password: "demo-password", consumer_key: "demo-consumer-key", token: "776627022-demo-access-token" } },
 };
+
+const GENERATED_BASE = 9_000_000_000;
+const GENERATED_NAME = /^load_([0-9]{1,7})$/i;
+
+/**
+ * Any number of extra users for load and batching tests: `load_N` has id 9000000000+N. Made on demand, so the
+ * sandbox holds none of them until asked.
+ */
+export function findGeneratedUser(by: "id" | "screen_name", value: string): SandboxUser | undefined {
+  let n: number;
+  if (by === "screen_name") {
+    const m = GENERATED_NAME.exec(value);
+    if (!m) return undefined;
+    n = Number(m[1]);
+  } else {
+    n = Number(value) - GENERATED_BASE;
+    if (!/^[0-9]{10}$/.test(value) || n < 0 || n >= 10_000_000) return undefined;
+  }
+  return { user: toXUser({ id: String(GENERATED_BASE + n), screen_name: `load_${n}`, name: `Load Test ${n}` }) };
+}

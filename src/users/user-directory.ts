@@ -1,69 +1,75 @@
-import { LRUCache } from "lru-cache";
 import { BridgeError } from "../core/errors";
 import type { Recipient } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { OAuthCredentials } from "../oauth/signature";
-import type { XApi } from "../upstream/x-api";
+import { createLookupBatcher, type LookupBy, type LookupUsers } from "./lookup-batcher";
+import { createUserCache, DEFAULT_USER_CACHE, type SharedUserStore, type UserCacheOptions } from "./user-cache";
 
-export interface UserDirectoryOptions {
-  maxEntries: number;
-  idTtlMs: number;
-  profileTtlMs: number;
+export interface UserDirectoryOptions extends UserCacheOptions {
+  batchWindowMs: number;
 }
 
-export const DEFAULT_USER_CACHE: UserDirectoryOptions = {
-  maxEntries: 50_000,
-  idTtlMs: 60 * 60_000,
-  profileTtlMs: 15 * 60_000,
-};
+export const DEFAULT_USER_DIRECTORY: UserDirectoryOptions = { ...DEFAULT_USER_CACHE, batchWindowMs: 2 };
 
 export interface UserDirectory {
   resolve(recipient: Recipient, creds: OAuthCredentials): Promise<XUser>;
 }
 
+const notFound = () => new BridgeError("recipient_not_found", { xCode: 17, xMessage: "No user matches for specified terms." });
+
 /**
- * Screen name -> id and id -> user object, cached, with one upstream lookup in flight per key: a burst of messages
- * to the same new name costs one users/lookup call. Failed lookups are not cached.
+ * Screen name -> id -> user object: memory first, then the shared tier, then batched users/lookup calls, with one
+ * load in flight per name or id however many requests wait on it. Failures are not cached; misses are, briefly.
  */
-export function createUserDirectory(api: XApi, options: UserDirectoryOptions = DEFAULT_USER_CACHE): UserDirectory {
-  const idsByName = new LRUCache<string, string>({ max: options.maxEntries, ttl: options.idTtlMs });
-  const usersById = new LRUCache<string, XUser>({ max: options.maxEntries, ttl: options.profileTtlMs });
+export function createUserDirectory(
+  lookup: LookupUsers,
+  options: UserDirectoryOptions = DEFAULT_USER_DIRECTORY,
+  shared?: SharedUserStore,
+): UserDirectory & { cacheSizes(): Record<string, number> } {
+  const cache = createUserCache(options, shared);
+  const batch = createLookupBatcher({ lookup, windowMs: options.batchWindowMs });
   const inFlight = new Map<string, Promise<XUser>>();
 
-  function remember(user: XUser): XUser {
-    usersById.set(user.id_str, user);
-    idsByName.set(user.screen_name.toLowerCase(), user.id_str);
-    return user;
-  }
-
-  function lookupOnce(key: string, load: () => Promise<XUser>): Promise<XUser> {
+  function once(key: string, load: () => Promise<XUser>): Promise<XUser> {
     let pending = inFlight.get(key);
     if (!pending) {
-      pending = load().then(remember).finally(() => inFlight.delete(key));
+      pending = load().finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
     }
     return pending;
   }
 
-  async function fetchOne(creds: OAuthCredentials, by: "screen_name" | "user_id", value: string): Promise<XUser> {
-    const found = await api.lookupUsers(creds, by, [value]);
-    const user = found.find((u) => (by === "user_id" ? u.id_str === value : u.screen_name.toLowerCase() === value));
-    if (!user) throw new BridgeError("recipient_not_found", { xCode: 17, xMessage: "No user matches for specified terms." });
-    return user;
+  async function fetchUser(creds: OAuthCredentials, by: LookupBy, value: string, missKey: string, sharedMissKey?: string) {
+    const user = await batch(creds, by, value);
+    if (!user) {
+      cache.rememberMissing(missKey, sharedMissKey);
+      throw notFound();
+    }
+    return cache.remember(user);
+  }
+
+  function byId(id: string, creds: OAuthCredentials): Promise<XUser> {
+    const hit = cache.peekProfile(id);
+    if (hit) return Promise.resolve(hit);
+    if (cache.peekMissing(`id:${id}`)) return Promise.reject(notFound());
+    return once(`id:${id}`, async () => (await cache.sharedProfile(id)) ?? fetchUser(creds, "user_id", id, `id:${id}`));
+  }
+
+  function byName(name: string, creds: OAuthCredentials): Promise<XUser> {
+    const known = cache.peekName(name);
+    if (known && "missing" in known) return Promise.reject(notFound());
+    if (known) return byId(known.id, creds);
+    return once(`name:${name}`, async () => {
+      const shared = await cache.sharedName(name);
+      if (shared && "missing" in shared) throw notFound();
+      if (shared) return byId(shared.id, creds);
+      return fetchUser(creds, "screen_name", name, name, `n:${name}`);
+    });
   }
 
   return {
-    resolve(recipient, creds) {
-      if (recipient.by === "id") {
-        const cached = usersById.get(recipient.value);
-        if (cached) return Promise.resolve(cached);
-        return lookupOnce(`id:${recipient.value}`, () => fetchOne(creds, "user_id", recipient.value));
-      }
-      const name = recipient.value.toLowerCase();
-      const id = idsByName.get(name);
-      const cached = id === undefined ? undefined : usersById.get(id);
-      if (cached) return Promise.resolve(cached);
-      return lookupOnce(`name:${name}`, () => fetchOne(creds, "screen_name", name));
-    },
+    resolve: (recipient, creds) =>
+      recipient.by === "id" ? byId(recipient.value, creds) : byName(recipient.value.toLowerCase(), creds),
+    cacheSizes: () => cache.sizes(),
   };
 }

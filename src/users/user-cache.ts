@@ -1,0 +1,86 @@
+import { LRUCache } from "lru-cache";
+import type { XUser } from "../core/x-types";
+
+export interface UserCacheOptions {
+  /** Entries per map (names, profiles, misses): the memory ceiling, whatever the number of distinct names. */
+  maxEntries: number;
+  idTtlMs: number;
+  profileTtlMs: number;
+  /** How long a name that does not exist is remembered as such. */
+  missTtlMs: number;
+}
+
+export const DEFAULT_USER_CACHE: UserCacheOptions = {
+  maxEntries: 50_000,
+  idTtlMs: 60 * 60_000,
+  profileTtlMs: 15 * 60_000,
+  missTtlMs: 60_000,
+};
+
+/**
+ * A second tier shared beyond this process or isolate (Workers KV, the Cache API): plain strings with a TTL.
+ * Optional; the memory tier in front of it answers most lookups.
+ */
+export interface SharedUserStore {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+}
+
+export type CachedName = { id: string } | { missing: true } | undefined;
+
+export function createUserCache(options: UserCacheOptions, shared?: SharedUserStore) {
+  const ids = new LRUCache<string, string>({ max: options.maxEntries, ttl: options.idTtlMs });
+  const profiles = new LRUCache<string, XUser>({ max: options.maxEntries, ttl: options.profileTtlMs });
+  const misses = new LRUCache<string, true>({ max: options.maxEntries, ttl: options.missTtlMs });
+
+  const sharedGet = async (key: string) => (shared ? shared.get(key).catch(() => undefined) : undefined);
+  const sharedPut = (key: string, value: string, ttlMs: number) => {
+    // A failing second tier only costs a lookup later: never fail a message for it.
+    if (shared) void shared.put(key, value, ttlMs).catch(() => {});
+  };
+
+  return {
+    /** Memory only, so the hot path stays synchronous. */
+    peekName(name: string): CachedName {
+      const id = ids.get(name);
+      if (id !== undefined) return { id };
+      return misses.has(name) ? { missing: true } : undefined;
+    },
+    peekProfile: (id: string) => profiles.get(id),
+    peekMissing: (key: string) => misses.has(key),
+
+    async sharedName(name: string): Promise<CachedName> {
+      const v = await sharedGet(`n:${name}`);
+      if (v === undefined) return undefined;
+      if (v === "") return { missing: true };
+      ids.set(name, v);
+      return { id: v };
+    },
+    async sharedProfile(id: string): Promise<XUser | undefined> {
+      const v = await sharedGet(`u:${id}`);
+      if (v === undefined) return undefined;
+      const user = JSON.parse(v) as XUser;
+      profiles.set(id, user);
+      return user;
+    },
+
+    remember(user: XUser): XUser {
+      const { status: _dropped, ...kept } = user;
+      const slim = kept as XUser;
+      const name = slim.screen_name.toLowerCase();
+      profiles.set(slim.id_str, slim);
+      ids.set(name, slim.id_str);
+      misses.delete(name);
+      sharedPut(`n:${name}`, slim.id_str, options.idTtlMs);
+      sharedPut(`u:${slim.id_str}`, JSON.stringify(slim), options.profileTtlMs);
+      return slim;
+    },
+    rememberMissing(key: string, sharedKey?: string) {
+      misses.set(key, true);
+      if (sharedKey) sharedPut(sharedKey, "", options.missTtlMs);
+    },
+    sizes: () => ({ names: ids.size, profiles: profiles.size, misses: misses.size }),
+  };
+}
+
+export type UserCache = ReturnType<typeof createUserCache>;
