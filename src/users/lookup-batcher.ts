@@ -11,7 +11,8 @@ export interface LookupBatcherOptions {
   windowMs: number;
   /** users/lookup takes at most 100 names or ids per call. */
   maxBatch?: number;
-  schedule?: (run: () => void, ms: number) => void;
+  /** Runs `run` after `ms`; returns a cancel function. */
+  schedule?: (run: () => void, ms: number) => () => void;
 }
 
 interface Batch {
@@ -19,6 +20,7 @@ interface Batch {
   by: LookupBy;
   waiters: Map<string, { resolve(user: XUser | undefined): void; reject(err: unknown): void }[]>;
   sent: boolean;
+  cancelTimer?: () => void;
 }
 
 /**
@@ -28,12 +30,19 @@ interface Batch {
  */
 export function createLookupBatcher(o: LookupBatcherOptions) {
   const maxBatch = o.maxBatch ?? 100;
-  const schedule = o.schedule ?? ((run, ms) => void setTimeout(run, ms));
+  const schedule =
+    o.schedule ??
+    ((run, ms) => {
+      const timer = setTimeout(run, ms);
+      return () => clearTimeout(timer);
+    });
   const open = new Map<string, Batch>();
 
   async function send(key: string, batch: Batch): Promise<void> {
     if (batch.sent) return;
     batch.sent = true;
+    // A batch sent because it filled up must not stay reachable from its pending timer.
+    batch.cancelTimer?.();
     if (open.get(key) === batch) open.delete(key);
     const values = [...batch.waiters.keys()];
     let found: Map<string, XUser>;
@@ -57,7 +66,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     if (!batch) {
       const created: Batch = { creds, by, waiters: new Map(), sent: false };
       open.set(key, created);
-      schedule(() => void send(key, created), o.windowMs);
+      created.cancelTimer = schedule(() => void send(key, created), o.windowMs);
       batch = created;
     }
     const b = batch;

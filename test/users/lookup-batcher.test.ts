@@ -24,7 +24,14 @@ function fakeLookup(known: Record<string, string>, failures: unknown[] = []) {
 /** A scheduler the test fires by hand, so batching is observed without sleeping. */
 function manualSchedule() {
   const queued: (() => void)[] = [];
-  return { schedule: (run: () => void) => void queued.push(run), fire: () => queued.splice(0).forEach((r) => r()) };
+  const schedule = (run: () => void) => {
+    queued.push(run);
+    return () => {
+      const i = queued.indexOf(run);
+      if (i >= 0) queued.splice(i, 1);
+    };
+  };
+  return { schedule, fire: () => queued.splice(0).forEach((r) => r()) };
 }
 
 describe("lookup batching", () => {
