@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../src/app";
 import { createStaticCredentialStore } from "../src/auth/credential-store";
+import { createMemorySendBudget } from "../src/auth/send-budget";
 import { ConfigError, parseConfig } from "../src/config";
 import { describeSandboxDemo } from "../src/sandbox/demo-banner";
 import { createSandbox } from "../src/sandbox/sandbox-app";
@@ -42,6 +43,11 @@ const app = createApp({
   timestampWindowSec: config.timestampWindowSec,
   maxBodyBytes: config.maxBodyBytes,
   userCache: config.userCache,
+  trustForwardedHeaders: config.trustForwardedHeaders,
+  sendBudget:
+    config.dailyLimitPerUser || config.dailyLimitPerApp
+      ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
+      : undefined,
   log,
   upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
 });

@@ -5,7 +5,8 @@ import { BridgeError, toBridgeError } from "./core/errors";
 import type { Dialect, Format, Rendered } from "./dialects/dialect";
 import { DIALECTS, dialectForPath } from "./dialects/registry";
 import type { HmacSha1 } from "./oauth/signature";
-import { sendDirectMessage, type SendServices } from "./send-direct-message";
+import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-message";
+import type { SendBudget } from "./auth/send-budget";
 import type { FetchLike } from "./upstream/upstream-fetch";
 import { createXApi } from "./upstream/x-api";
 import type { SharedUserStore } from "./users/user-cache";
@@ -23,6 +24,10 @@ export interface AppDeps {
   upstreamUrl: string;
   upstreamTimeoutMs: number;
   publicBaseUrl?: string;
+  /** Believe X-Forwarded-Proto / X-Forwarded-Host for the signed URL: only behind a proxy that sets them. */
+  trustForwardedHeaders?: boolean;
+  /** Refuses sends early once the configured daily budgets are spent. */
+  sendBudget?: SendBudget;
   timestampWindowSec?: number;
   maxBodyBytes?: number;
   nonces?: NonceStore;
@@ -36,7 +41,7 @@ export interface AppDeps {
   upstreamLabel?: string;
 }
 
-type Env = { Variables: { dialect: Dialect; format: Format; path: string } };
+type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace: Trace } };
 
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
@@ -53,6 +58,8 @@ export function createApp(deps: AppDeps) {
     users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore),
     maxBodyBytes: deps.maxBodyBytes ?? 65_536,
     publicBaseUrl: deps.publicBaseUrl,
+    trustForwardedHeaders: deps.trustForwardedHeaders ?? false,
+    budget: deps.sendBudget,
     auth: {
       credentials: deps.credentials,
       nonces: deps.nonces ?? createMemoryNonceStore(),
@@ -71,6 +78,8 @@ export function createApp(deps: AppDeps) {
     c.set("dialect", dialectForPath(url.pathname, dialects));
     c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
     c.set("path", url.pathname + url.search);
+    const trace: Trace = {};
+    c.set("trace", trace);
     await next();
     c.header("x-request-id", id);
     if (deps.upstreamLabel) c.header("x-dm-bridge-upstream", deps.upstreamLabel);
@@ -80,6 +89,7 @@ export function createApp(deps: AppDeps) {
       path: url.pathname,
       dialect: c.get("dialect").name,
       status: c.res.status,
+      upstream: trace.upstreamStatus,
       error: c.res.headers.get("x-dm-bridge-error") ?? undefined,
       ms: deps.clock() - started,
     });
@@ -94,7 +104,7 @@ export function createApp(deps: AppDeps) {
         app.post(path, async (c) => {
           c.set("dialect", dialect);
           const ctx = { format, requestPath: c.get("path") };
-          return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services));
+          return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
         });
         app.all(path, () => {
           throw new BridgeError("method_not_allowed");
@@ -107,6 +117,7 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const e = toBridgeError(err);
+    c.get("trace").upstreamStatus ??= e.detail.upstreamStatus;
     if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
     const rendered = c.get("dialect").renderError(e, ctxOf(c));
     if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };

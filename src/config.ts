@@ -13,6 +13,10 @@ export interface Config {
   timestampWindowSec: number;
   maxBodyBytes: number;
   userCache: UserDirectoryOptions;
+  trustForwardedHeaders: boolean;
+  /** Daily send budgets; undefined leaves counting to the upstream. */
+  dailyLimitPerUser: number | undefined;
+  dailyLimitPerApp: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +42,9 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
     publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
     timestampWindowSec: parseInteger(env, "OAUTH_TIMESTAMP_WINDOW_SEC", 300, 1, 86_400),
     maxBodyBytes: parseInteger(env, "MAX_BODY_BYTES", 65_536, 1_024, 16_777_216),
+    trustForwardedHeaders: parseBoolean(env, "TRUST_FORWARDED_HEADERS"),
+    dailyLimitPerUser: optionalInteger(env, "DM_DAILY_LIMIT_PER_USER"),
+    dailyLimitPerApp: optionalInteger(env, "DM_DAILY_LIMIT_PER_APP"),
     userCache: {
       maxEntries: parseInteger(env, "USER_CACHE_MAX_ENTRIES", 50_000, 1, 10_000_000),
       idTtlMs: parseInteger(env, "USER_ID_TTL_SEC", 3_600, 1, 30 * 86_400) * 1000,
@@ -56,6 +63,17 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
+}
+
+function optionalInteger(env: Env, name: string): number | undefined {
+  return env[name] ? parseInteger(env, name, 0, 1, 10_000_000) : undefined;
+}
+
+function parseBoolean(env: Env, name: string): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "false" || raw === "0") return false;
+  if (raw === "true" || raw === "1") return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function parseBaseUrl(name: string, raw: string): string {

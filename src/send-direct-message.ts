@@ -7,14 +7,22 @@ import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import type { Param } from "./oauth/signature";
 import type { XApi } from "./upstream/x-api";
+import type { SendBudget } from "./auth/send-budget";
 import type { UserDirectory } from "./users/user-directory";
 
 export interface SendServices {
   auth: AuthContext;
+  budget: SendBudget | undefined;
   users: UserDirectory;
   xApi: XApi;
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
+  trustForwardedHeaders: boolean;
+}
+
+/** What the request log reports of the upstream side. */
+export interface Trace {
+  upstreamStatus?: number;
 }
 
 /** One legacy `direct_messages/new` call: read, authenticate, resolve, send once, render. */
@@ -23,12 +31,13 @@ export async function sendDirectMessage(
   dialect: Dialect,
   ctx: RequestContext,
   s: SendServices,
+  trace: Trace,
 ): Promise<Rendered> {
   const params = await readParams(request, s.maxBodyBytes);
   const creds = await authenticate(
     {
       method: request.method,
-      url: signedUrl(request.url, s.publicBaseUrl),
+      url: signedUrl(request, s.publicBaseUrl, s.trustForwardedHeaders),
       authorization: request.headers.get("authorization"),
       params,
     },
@@ -36,7 +45,11 @@ export async function sendDirectMessage(
   );
   const legacy = dialect.parseRequest(params);
   const recipient = await s.users.resolve(legacy.recipient, creds);
-  const sent = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text));
+  await s.budget?.check(creds);
+  const answer = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text));
+  trace.upstreamStatus = answer.status;
+  s.budget?.record(creds);
+  const sent = answer.json;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
   const sender = await s.users
     .resolve({ by: "id", value: senderIdOf(sent) }, creds)
@@ -54,11 +67,21 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
   return [...query, ...parseForm(decodeUtf8Strict(bytes))];
 }
 
-/** The URL the client signed: the public base URL, when one is configured, in place of what the proxy saw. */
-export function signedUrl(received: string, publicBaseUrl: string | undefined): string {
-  if (!publicBaseUrl) return received;
-  const u = new URL(received);
-  return publicBaseUrl + u.pathname + u.search;
+/**
+ * The URL the client signed: the configured public base URL, else the forwarded scheme and host when the operator
+ * said a trusted proxy sets them, else what the proxy saw. A client-chosen header is never believed by default.
+ */
+export function signedUrl(request: Request, publicBaseUrl: string | undefined, trustForwarded: boolean): string {
+  const u = new URL(request.url);
+  if (publicBaseUrl) return publicBaseUrl + u.pathname + u.search;
+  if (trustForwarded) {
+    const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim();
+    const proto = first("x-forwarded-proto");
+    const host = first("x-forwarded-host");
+    if (proto === "http" || proto === "https") u.protocol = `${proto}:`;
+    if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) u.host = host;
+  }
+  return u.href;
 }
 
 function placeholderUser(id: string) {

@@ -43,10 +43,13 @@ export function describeInvalid(param: string | undefined): string {
   return `${param ?? "A"} parameter is invalid.`;
 }
 
-/** Status for an error, keeping an upstream error's own 4xx/5xx where no legacy rule says otherwise. */
-export function statusOf(e: BridgeError, table: Record<ErrorKind, Template>): number {
+/**
+ * Status for an error, keeping an upstream error's own status where no legacy rule says otherwise, except that an
+ * upstream 500 becomes 502: the fault is behind the gateway, and a bare 500 would blame the gateway itself.
+ */
+export function statusOf(e: BridgeError, table: Record<ErrorKind, readonly [number, ...unknown[]]>): number {
   const s = e.detail.upstreamStatus;
-  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s;
+  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s === 500 ? 502 : s;
   return table[e.kind][0];
 }
 

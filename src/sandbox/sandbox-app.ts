@@ -6,6 +6,7 @@ import { createSandboxUsers, DEMO_CREDENTIALS, findGeneratedUser, type SandboxUs
 /** A fault the sandbox can be told to inject on its next answers, for failure tests and the soak script. */
 export type SandboxFault =
   | { kind: "hang" }
+  | { kind: "reset" }
   | { kind: "garbage" }
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> };
 
@@ -46,7 +47,7 @@ export function createSandbox(o: SandboxOptions) {
     clock: o.clock,
   });
   const stats: SandboxStats = { calls: {}, lookups: [], events: [] };
-  const faults = new Map<string, SandboxFault>();
+  const faults = new Map<string, { fault: SandboxFault; remaining: number }>();
   const sentBy = new Map<string, number>();
   let nextEventId = 1855000000000000001n;
 
@@ -55,8 +56,11 @@ export function createSandbox(o: SandboxOptions) {
   app.use("/1.1/*", async (c, next) => {
     const route = c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
     stats.calls[route] = (stats.calls[route] ?? 0) + 1;
-    const fault = faults.get(route);
+    const armed = faults.get(route);
+    if (armed && --armed.remaining <= 0) faults.delete(route);
+    const fault = armed?.fault;
     if (fault?.kind === "hang") return new Promise<Response>(() => {});
+    if (fault?.kind === "reset") return resetConnection(c.env);
     if (fault?.kind === "garbage") return c.text("<html>502 Bad Gateway</html>", 200);
     if (fault?.kind === "status") return new Response(fault.body, { status: fault.status, headers: fault.headers });
     const auth = await verify(c.req.method, c.req.url, c.req.header("authorization") ?? null);
@@ -138,12 +142,25 @@ export function createSandbox(o: SandboxOptions) {
   return {
     fetch: app.fetch,
     stats,
-    /** Injects a fault on one route (`users/lookup`, `direct_messages/events/new`, …) until cleared. */
-    setFault(route: string, fault: SandboxFault | undefined) {
-      if (fault) faults.set(route, fault);
+    /** Injects a fault on one route (`users/lookup`, `direct_messages/events/new`, …) for `times` calls or until cleared. */
+    setFault(route: string, fault: SandboxFault | undefined, times = Infinity) {
+      if (fault) faults.set(route, { fault, remaining: times });
       else faults.delete(route);
     },
   };
 }
 
 export type Sandbox = ReturnType<typeof createSandbox>;
+
+/**
+ * Drops the connection without an answer: on Node the socket itself is destroyed; where there is no socket (an
+ * in-isolate sandbox on Workers) the body stream fails, which the client sees the same way.
+ */
+function resetConnection(env: unknown): Response | Promise<Response> {
+  const socket = (env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
+  if (socket) {
+    socket.destroy();
+    return new Promise<Response>(() => {});
+  }
+  return new Response(new ReadableStream({ start: (controller) => controller.error(new Error("connection reset")) }));
+}

@@ -3,11 +3,11 @@ import type { XNewEventRequest, XUser } from "../core/x-types";
 import { buildOAuthHeader } from "../oauth/authorization-header";
 import { percentEncode } from "../oauth/percent-encode";
 import { computeSignature, type HmacSha1, type OAuthCredentials, type Param } from "../oauth/signature";
-import { fetchUpstreamJson, type FetchLike } from "./upstream-fetch";
+import { fetchUpstreamJson, type FetchLike, type UpstreamAnswer } from "./upstream-fetch";
 
 export interface XApi {
   lookupUsers(creds: OAuthCredentials, by: "screen_name" | "user_id", values: readonly string[]): Promise<XUser[]>;
-  sendMessage(creds: OAuthCredentials, body: XNewEventRequest): Promise<unknown>;
+  sendMessage(creds: OAuthCredentials, body: XNewEventRequest): Promise<UpstreamAnswer>;
 }
 
 export interface XApiOptions {
@@ -67,7 +67,7 @@ export function createXApi(o: XApiOptions): XApi {
         body: JSON.stringify(body),
       });
       // Never retried: after an ambiguous failure the message may already be delivered.
-      return (await fetchUpstreamJson(o.fetch, request, o.timeoutMs)).json;
+      return fetchUpstreamJson(o.fetch, request, o.timeoutMs);
     },
   };
 }
