@@ -2,28 +2,31 @@
  * Every failure the gateway can answer with. Dialects render a kind into their own document and status; nothing
  * else decides what a client sees.
  */
-export type ErrorKind =
-  | "auth_missing"
-  | "auth_invalid"
-  | "auth_timestamp"
-  | "auth_replay"
-  | "param_missing"
-  | "param_invalid"
-  | "text_missing"
-  | "text_too_long"
-  | "recipient_not_found"
-  | "recipient_refused"
-  | "duplicate"
-  | "rate_limited"
-  | "route_not_found"
-  | "method_not_allowed"
-  | "body_too_large"
-  | "unsupported_media_type"
-  | "upstream_timeout"
-  | "upstream_unreachable"
-  | "upstream_bad_response"
-  | "upstream_error"
-  | "internal";
+export const ERROR_KINDS = [
+  "auth_missing",
+  "auth_invalid",
+  "auth_timestamp",
+  "auth_replay",
+  "param_missing",
+  "param_invalid",
+  "text_missing",
+  "text_too_long",
+  "recipient_not_found",
+  "recipient_refused",
+  "duplicate",
+  "rate_limited",
+  "route_not_found",
+  "method_not_allowed",
+  "body_too_large",
+  "unsupported_media_type",
+  "upstream_timeout",
+  "upstream_unreachable",
+  "upstream_bad_response",
+  "upstream_error",
+  "internal",
+] as const;
+
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export interface ErrorDetail {
   /** The parameter at fault, for param_missing / param_invalid. */
