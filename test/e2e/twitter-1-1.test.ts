@@ -194,3 +194,16 @@ describe("Twitter 1.1 errors", () => {
     expect(h.sandbox.stats.events).toHaveLength(0);
   });
 });
+
+describe("replays", () => {
+  it("refuses a second request with the same nonce and timestamp even when freshly signed", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const first = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "a" }, nonce: "fixed-nonce", timestamp: now });
+    const second = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "b" }, nonce: "fixed-nonce", timestamp: now });
+    expect((await h.call(first)).status).toBe(200);
+    const res = await h.call(second);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("x-dm-bridge-error")).toBe("auth_replay");
+    expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["a"]);
+  });
+});

@@ -49,10 +49,8 @@ export function signLegacyCall(call: LegacyCall): Request {
   if (call.timestamp !== undefined || call.nonce !== undefined) {
     if (call.timestamp !== undefined) data.oauth_timestamp = call.timestamp;
     if (call.nonce !== undefined) data.oauth_nonce = call.nonce;
-    data.oauth_signature = oauth.getSignature({ url, method: "POST", data: call.form ?? {} }, creds.tokenSecret, {
-      ...data,
-      oauth_signature: undefined,
-    } as unknown as OAuth.Authorization);
+    const { oauth_signature: _stale, ...unsigned } = data;
+    data.oauth_signature = oauth.getSignature({ url, method: "POST", data: call.form ?? {} }, creds.tokenSecret, unsigned as OAuth.Authorization);
   }
   const headers = new Headers({ authorization: oauth.toHeader(data).Authorization });
   if (call.form) headers.set("content-type", "application/x-www-form-urlencoded");

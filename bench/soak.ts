@@ -1,0 +1,106 @@
+/**
+ * Soak: minutes of mixed legacy traffic against the real Node sidecar, with faults injected into the sandbox
+ * upstream. Reports requests, errors by kind, sends recorded upstream versus successes returned (which must match
+ * exactly) and the sidecar's memory at start and end. Run: npm run soak -- --duration 180
+ */
+import { serve } from "@hono/node-server";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createSandbox, type SandboxFault } from "../src/sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+import { DEMO, signLegacyCall } from "../test/helpers/legacy-client";
+import { nodeHmac } from "../test/helpers/node-crypto";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const DURATION_S = arg("duration", 180);
+const CONCURRENCY = arg("concurrency", 20);
+const PORT = arg("port", 18787);
+
+let seed = 7;
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+
+const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
+const upstream = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
+await new Promise((r) => upstream.once("listening", r));
+const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+
+const proxy = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+  env: { ...process.env, PORT: String(PORT), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: "500", DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const base = `http://127.0.0.1:${PORT}`;
+for (let i = 0; ; i++) {
+  if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+  if (i > 100) throw new Error("the sidecar did not start");
+  await new Promise((r) => setTimeout(r, 100));
+}
+const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proxy.pid}/status`, "utf8"))![1]) / 1024;
+
+const FAULTS: (SandboxFault | undefined)[] = [
+  undefined, undefined, undefined, undefined,
+  { kind: "hang" },
+  { kind: "reset" },
+  { kind: "garbage" },
+  { kind: "status", status: 500, body: '{"errors":[{"code":131,"message":"Internal error"}]}' },
+  { kind: "status", status: 503, body: '{"errors":[{"code":130,"message":"Over capacity"}]}' },
+  { kind: "status", status: 429, body: '{"errors":[{"code":88,"message":"Rate limit exceeded"}]}', headers: { "retry-after": "1" } },
+];
+const NAMES = ["dougw", "igudo", "theSeanCook", "future_user", ...Array.from({ length: 300 }, (_, i) => `load_${i}`)];
+const URL_1_1 = `${base}/1.1/direct_messages/new.json`;
+
+function nextRequest(): { kind: string; request: Request } {
+  const r = random();
+  const text = `soak ${Math.floor(random() * 1e9)}`;
+  if (r < 0.6) return { kind: "valid", request: signLegacyCall({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
+  if (r < 0.7) return { kind: "unknown user", request: signLegacyCall({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
+  if (r < 0.8) return { kind: "bad signature", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO, tokenSecret: "wrong" } }) };
+  if (r < 0.85) return { kind: "missing text", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw" } }) };
+  if (r < 0.9) return { kind: "huge body", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
+  if (r < 0.95) {
+    const signed = signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text } });
+    return { kind: "invalid utf-8", request: new Request(signed, { body: "screen_name=dougw&text=%FF%FE" }) };
+  }
+  return { kind: "replay", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soak-replayed-nonce", timestamp: Math.floor(Date.now() / 1000) }) };
+}
+
+const byOutcome = new Map<string, number>();
+let requests = 0;
+let successes = 0;
+let internalErrors = 0;
+const rssStart = rssMiB();
+const deadline = Date.now() + DURATION_S * 1000;
+const faultTimer = setInterval(() => {
+  for (const route of ["direct_messages/events/new", "users/lookup"]) sandbox.setFault(route, random() < 0.5 ? undefined : pick(FAULTS));
+}, 2_000);
+
+async function worker() {
+  while (Date.now() < deadline) {
+    const { kind, request } = nextRequest();
+    const res = await fetch(request).catch(() => undefined);
+    requests++;
+    const outcome = res ? `${res.status} ${res.headers.get("x-dm-bridge-error") ?? "ok"}` : "no answer";
+    if (res?.status === 200) successes++;
+    if (!res || res.status === 500) internalErrors++;
+    await res?.arrayBuffer();
+    byOutcome.set(`${kind} -> ${outcome}`, (byOutcome.get(`${kind} -> ${outcome}`) ?? 0) + 1);
+  }
+}
+await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+clearInterval(faultTimer);
+const rssEnd = rssMiB();
+const recorded = sandbox.stats.events.length;
+
+console.log(`soak: ${DURATION_S} s, ${CONCURRENCY} clients, faults switched every 2 s`);
+console.log(`requests: ${requests} (${(requests / DURATION_S).toFixed(0)}/s)`);
+for (const [k, n] of [...byOutcome].sort()) console.log(`  ${k}: ${n}`);
+console.log(`sends recorded upstream: ${recorded}; successes returned: ${successes}; ${recorded === successes ? "MATCH" : "MISMATCH"}`);
+console.log(`500s or dropped answers: ${internalErrors}`);
+console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, end ${rssEnd.toFixed(1)} MiB`);
+proxy.kill();
+upstream.close();
+process.exit(recorded === successes && internalErrors === 0 ? 0 : 1);
