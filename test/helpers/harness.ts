@@ -13,17 +13,18 @@ export interface Harness {
   logs: LogLine[];
   /** Sends a request to the proxy as a client at http://proxy.test would. */
   call(request: Request): Promise<Response>;
+  /** The proxy's own loopback URL, with `listen: true`: for real client software that opens sockets. */
+  proxyUrl: string;
   close(): Promise<void>;
 }
 
 /** The proxy wired as in production, against the sandbox listening on loopback. */
 export async function startHarness(
-  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps> } = {},
+  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps>; listen?: boolean } = {},
 ): Promise<Harness> {
   const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options.sandbox });
-  const server: ServerType = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  const upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback(sandbox.fetch);
+  const upstreamUrl = urlOf(server);
   const logs: LogLine[] = [];
   const app = createApp({
     fetch: (r) => fetch(r),
@@ -36,14 +37,33 @@ export async function startHarness(
     log: (l) => logs.push(l),
     ...options.app,
   });
+  const proxy = options.listen ? await listenOnLoopback(app.fetch) : undefined;
   return {
     sandbox,
     upstreamUrl,
     app,
     logs,
+    proxyUrl: proxy ? urlOf(proxy) : PROXY,
     call: (request) => Promise.resolve(app.fetch(request)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      if (proxy) await closeServer(proxy);
+      await closeServer(server);
+    },
   };
+}
+
+async function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServerType> {
+  const server: ServerType = serve({ fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
+  return server;
+}
+
+const urlOf = (server: ServerType) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+function closeServer(server: ServerType): Promise<void> {
+  // Legacy clients keep connections alive; without this the close would wait for their idle timeout.
+  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export const PROXY = "http://proxy.test";
