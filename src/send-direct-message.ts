@@ -2,6 +2,7 @@ import { authenticate, type AuthContext } from "./auth/authenticate";
 import { senderIdOf, toDirectMessage } from "./core/direct-message";
 import { BridgeError } from "./core/errors";
 import { buildMessageCreateEvent } from "./core/event-body";
+import { parseMessageExtras } from "./core/message-extras";
 import type { Dialect, Rendered, RequestContext } from "./dialects/dialect";
 import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
@@ -44,9 +45,10 @@ export async function sendDirectMessage(
     s.auth,
   );
   const legacy = dialect.parseRequest(params);
+  const extras = parseMessageExtras(params);
   const recipient = await s.users.resolve(legacy.recipient, creds);
   await s.budget?.check(creds);
-  const answer = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text));
+  const answer = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text, extras));
   trace.upstreamStatus = answer.status;
   s.budget?.record(creds);
   const sent = answer.json;

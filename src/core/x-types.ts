@@ -1,3 +1,5 @@
+import type { XAttachment, XQuickReply } from "./message-extras";
+
 /** Wire objects of the X API v1.1 as they travel, snake_case, mirroring the JSON. */
 
 export interface XUser {
@@ -51,7 +53,7 @@ export interface XNewEventRequest {
     type: "message_create";
     message_create: {
       target: { recipient_id: string };
-      message_data: { text: string };
+      message_data: { text: string; attachment?: XAttachment; quick_reply?: XQuickReply };
     };
   };
 }

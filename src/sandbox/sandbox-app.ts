@@ -1,6 +1,8 @@
 import { Hono, type Context } from "hono";
 import type { HmacSha1 } from "../oauth/signature";
 import { createSandboxVerifier } from "./sandbox-auth";
+import { checkMessageData, createSendLedger, type SentEvent } from "./sandbox-events";
+import { problem, registerV2Routes } from "./sandbox-v2";
 import { createSandboxUsers, DEMO_CREDENTIALS, findGeneratedUser, type SandboxUser } from "./sandbox-users";
 
 /** A fault the sandbox can be told to inject on its next answers, for failure tests and the soak script. */
@@ -17,13 +19,6 @@ export interface SandboxOptions {
   tokens?: Record<string, string>;
   /** Messages a sender may send before the sandbox answers 429 code 88, as X's daily limit would. */
   dailyLimitPerUser?: number;
-}
-
-export interface SentEvent {
-  id: string;
-  sender_id: string;
-  recipient_id: string;
-  text: string;
 }
 
 export interface SandboxStats {
@@ -48,13 +43,13 @@ export function createSandbox(o: SandboxOptions) {
   });
   const stats: SandboxStats = { calls: {}, lookups: [], events: [] };
   const faults = new Map<string, { fault: SandboxFault; remaining: number }>();
-  const sentBy = new Map<string, number>();
-  let nextEventId = 1855000000000000001n;
+  const ledger = createSendLedger({ users, clock: o.clock, dailyLimitPerUser: o.dailyLimitPerUser ?? 1000, events: stats.events });
 
   const app = new Hono<{ Variables: { token: string } }>();
 
-  app.use("/1.1/*", async (c, next) => {
-    const route = c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
+  const guard = (v2: boolean) => async (c: Context, next: () => Promise<void>) => {
+    // v1.1 routes are named `users/lookup`, v2 routes `2/users/by` (ids written `:id`), for stats and faults.
+    const route = v2 ? c.req.path.slice(1).replace(/\/[0-9]+(?=\/|$)/g, "/:id") : c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
     stats.calls[route] = (stats.calls[route] ?? 0) + 1;
     const armed = faults.get(route);
     if (armed && --armed.remaining <= 0) faults.delete(route);
@@ -64,10 +59,13 @@ export function createSandbox(o: SandboxOptions) {
     if (fault?.kind === "garbage") return c.text("<html>502 Bad Gateway</html>", 200);
     if (fault?.kind === "status") return new Response(fault.body, { status: fault.status, headers: fault.headers });
     const auth = await verify(c.req.method, c.req.url, c.req.header("authorization") ?? null);
+    if (!auth.ok && v2) return c.json(problem(401, "Unauthorized", "Unauthorized"), 401);
     if (!auth.ok) return c.json(ERROR(auth.code, auth.message), auth.code === 215 ? 400 : 401);
     c.set("token", auth.token);
     await next();
-  });
+  };
+  app.use("/1.1/*", guard(false));
+  app.use("/2/*", guard(true));
 
   const ownerOf = (token: string) => users.get(token.split("-")[0] ?? "") ?? users.get("776627022")!;
 
@@ -98,43 +96,51 @@ export function createSandbox(o: SandboxOptions) {
       return c.json(ERROR(415, "Content-Type must be application/json."), 415);
     }
     const body = (await c.req.json().catch(() => undefined)) as
-      | { event?: { type?: string; message_create?: { target?: { recipient_id?: unknown }; message_data?: { text?: unknown } } } }
+      | { event?: { type?: string; message_create?: { target?: { recipient_id?: unknown }; message_data?: Record<string, unknown> } } }
       | undefined;
     const mc = body?.event?.type === "message_create" ? body.event.message_create : undefined;
     const recipientId = mc?.target?.recipient_id;
-    const text = mc?.message_data?.text;
+    const data = mc?.message_data ?? {};
+    const text = data.text;
     if (typeof recipientId !== "string" || typeof text !== "string" || text === "") {
       return c.json(ERROR(214, "event.message_create.target.recipient_id: field is required"), 400);
     }
-    if ([...text].length > 10_000) return c.json(ERROR(354, "The text of your direct message is over the max character limit."), 403);
-    const recipient = users.get(recipientId);
-    if (!recipient) return c.json(ERROR(108, "Cannot find specified user."), 404);
-    if (recipient.refuses === "not_following") return c.json(ERROR(150, "You cannot send messages to users who are not following you."), 403);
-    if (recipient.refuses === "blocked") return c.json(ERROR(349, "You cannot send messages to this user."), 403);
-    const sentToday = sentBy.get(sender.user.id_str) ?? 0;
-    const limit = o.dailyLimitPerUser ?? 1000;
-    if (sentToday >= limit) {
-      c.header("x-rate-limit-limit", String(limit));
-      c.header("x-rate-limit-remaining", "0");
-      c.header("x-rate-limit-reset", String(Math.floor(o.clock() / 1000) + 86_400));
-      return c.json(ERROR(88, "Rate limit exceeded."), 429);
+    const invalid = checkMessageData(data);
+    if (invalid) return c.json(ERROR(214, invalid), 400);
+    const { attachment, quick_reply } = data as Pick<SentEvent, "attachment" | "quick_reply">;
+    const outcome = ledger.send(sender, { recipient_id: recipientId, text, ...(attachment ? { attachment } : {}), ...(quick_reply ? { quick_reply } : {}) });
+    if ("refused" in outcome) {
+      switch (outcome.refused) {
+        case "too_long":
+          return c.json(ERROR(354, "The text of your direct message is over the max character limit."), 403);
+        case "no_recipient":
+          return c.json(ERROR(108, "Cannot find specified user."), 404);
+        case "not_following":
+          return c.json(ERROR(150, "You cannot send messages to users who are not following you."), 403);
+        case "blocked":
+          return c.json(ERROR(349, "You cannot send messages to this user."), 403);
+        case "rate_limited":
+          c.header("x-rate-limit-limit", String(outcome.limit));
+          c.header("x-rate-limit-remaining", "0");
+          c.header("x-rate-limit-reset", String(outcome.reset));
+          return c.json(ERROR(88, "Rate limit exceeded."), 429);
+      }
     }
-    const id = String(nextEventId++);
-    sentBy.set(sender.user.id_str, sentToday + 1);
-    stats.events.push({ id, sender_id: sender.user.id_str, recipient_id: recipientId, text });
     return c.json({
       event: {
         type: "message_create",
-        id,
+        id: outcome.id,
         created_timestamp: String(o.clock()),
         message_create: {
           target: { recipient_id: recipientId },
           sender_id: sender.user.id_str,
-          message_data: { text, entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } },
+          message_data: { text, entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] }, ...(attachment ? { attachment } : {}), ...(quick_reply ? { quick_reply } : {}) },
         },
       },
     });
   }
+
+  registerV2Routes(app, { users, byName, ownerOf, ledger, lookups: stats.lookups });
 
   app.get("/_sandbox/stats", (c) => c.json(stats));
   app.notFound((c) => c.json(ERROR(34, "Sorry, that page does not exist."), 404));
@@ -151,6 +157,7 @@ export function createSandbox(o: SandboxOptions) {
 }
 
 export type Sandbox = ReturnType<typeof createSandbox>;
+export type { SentEvent };
 
 /**
  * Drops the connection without an answer: on Node the socket itself is destroyed; where there is no socket (an
