@@ -9,6 +9,8 @@ import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-
 import type { SendBudget } from "./auth/send-budget";
 import type { FetchLike } from "./upstream/upstream-fetch";
 import { createXApi } from "./upstream/x-api";
+import { createUpstreamSigner } from "./upstream/upstream-signer";
+import { NATIVE_EVENTS_PATH, passThroughNativeEvent } from "./native-passthrough";
 import type { SharedUserStore } from "./users/user-cache";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY, type UserDirectoryOptions } from "./users/user-directory";
 
@@ -45,14 +47,15 @@ type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace:
 
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
-  const xApi = createXApi({
+  const upstream = {
     fetch: deps.fetch,
     baseUrl: deps.upstreamUrl,
     timeoutMs: deps.upstreamTimeoutMs,
     hmac: deps.hmac,
     clock: deps.clock,
     nonce: deps.randomId,
-  });
+  };
+  const xApi = createXApi(upstream);
   const services: SendServices = {
     xApi,
     users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore),
@@ -112,6 +115,12 @@ export function createApp(deps: AppDeps) {
       }
     }
   }
+
+  const passthrough = { fetch: deps.fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
+  app.post(NATIVE_EVENTS_PATH, (c) => passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace")));
+  app.all(NATIVE_EVENTS_PATH, () => {
+    throw new BridgeError("method_not_allowed");
+  });
 
   app.notFound((c) => respond(c.get("dialect").renderError(new BridgeError("route_not_found"), ctxOf(c)), "route_not_found"));
 

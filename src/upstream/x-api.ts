@@ -1,9 +1,8 @@
 import { BridgeError } from "../core/errors";
 import type { XNewEventRequest, XUser } from "../core/x-types";
-import { buildOAuthHeader } from "../oauth/authorization-header";
-import { percentEncode } from "../oauth/percent-encode";
-import { computeSignature, type HmacSha1, type OAuthCredentials, type Param } from "../oauth/signature";
+import type { HmacSha1, OAuthCredentials, Param } from "../oauth/signature";
 import { fetchUpstreamJson, type FetchLike, type UpstreamAnswer } from "./upstream-fetch";
+import { createUpstreamSigner } from "./upstream-signer";
 
 export interface XApi {
   lookupUsers(creds: OAuthCredentials, by: "screen_name" | "user_id", values: readonly string[]): Promise<XUser[]>;
@@ -21,26 +20,7 @@ export interface XApiOptions {
 }
 
 export function createXApi(o: XApiOptions): XApi {
-  async function authorize(method: string, url: URL, query: readonly Param[], creds: OAuthCredentials) {
-    const oauth: Param[] = [
-      ["oauth_consumer_key", creds.consumerKey],
-      ["oauth_nonce", o.nonce()],
-      ["oauth_signature_method", "HMAC-SHA1"],
-      ["oauth_timestamp", String(Math.floor(o.clock() / 1000))],
-      ["oauth_token", creds.token],
-      ["oauth_version", "1.0"],
-    ];
-    // A JSON body is not part of the base string (RFC 5849 3.4.1.3.1 signs form bodies only).
-    const signature = await computeSignature(o.hmac, method, url, [...query, ...oauth], creds.consumerSecret, creds.tokenSecret);
-    return buildOAuthHeader([...oauth, ["oauth_signature", signature]]);
-  }
-
-  function endpoint(path: string, query: readonly Param[] = []): URL {
-    const url = new URL(o.baseUrl + path);
-    // Encoded the RFC 3986 way, so the upstream decodes exactly the values that were signed.
-    url.search = query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join("&");
-    return url;
-  }
+  const { endpoint, authorize } = createUpstreamSigner(o);
 
   return {
     async lookupUsers(creds, by, values) {

@@ -52,6 +52,15 @@ describe.skipIf(shouldSkip(CURL))("curl", () => {
     expect(h.sandbox.stats.events).toHaveLength(1);
   });
 
+  it("seed 004's events/new curl, sent to the proxy's base URL instead (native passthrough)", async () => {
+    const url = `${h.proxyUrl}/1.1/direct_messages/events/new.json`;
+    const body = '{"event": {"type": "message_create", "message_create": {"target": {"recipient_id": "38895958"}, "message_data": {"text": "Hello World!"}}}}';
+    const res = await curl("--request", "POST", "--url", url, "--header", `authorization: ${oauthHeader(url, {})}`, "--header", "content-type: application/json", "--data", body);
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.body);
+    expect(h.sandbox.stats.events).toEqual([{ id: answer.event.id, sender_id: "776627022", recipient_id: "38895958", text: "Hello World!" }]);
+  });
+
   it("a wrong password is 401 with the legacy error document, and nothing is sent", async () => {
     const res = await curl("-u", "demo:wrong", "-d", "screen_name=dougw&text=x", `${h.proxyUrl}/1.1/direct_messages/new.json`);
     expect([res.status, JSON.parse(res.body)]).toEqual([401, { errors: [{ code: 32, message: "Could not authenticate you." }] }]);
