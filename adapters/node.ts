@@ -39,6 +39,7 @@ const app = createApp({
   credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
   upstreamUrl,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
+  upstreamApi: config.upstreamApi,
   publicBaseUrl: config.publicBaseUrl,
   timestampWindowSec: config.timestampWindowSec,
   maxBodyBytes: config.maxBodyBytes,
@@ -54,6 +55,6 @@ const app = createApp({
 
 serve({ fetch: app.fetch, port: config.port }, (info) => {
   const url = `http://localhost:${info.port}`;
-  log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox" });
+  log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox", api: config.upstreamApi });
   if (!config.upstreamUrl) console.log(describeSandboxDemo(url));
 });

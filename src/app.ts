@@ -9,6 +9,8 @@ import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-
 import type { SendBudget } from "./auth/send-budget";
 import type { FetchLike } from "./upstream/upstream-fetch";
 import { createXApi } from "./upstream/x-api";
+import { createXApiV2 } from "./upstream/x-api-v2";
+import type { UpstreamApi } from "./config";
 import { createUpstreamSigner } from "./upstream/upstream-signer";
 import { NATIVE_EVENTS_PATH, passThroughNativeEvent } from "./native-passthrough";
 import type { SharedUserStore } from "./users/user-cache";
@@ -25,6 +27,8 @@ export interface AppDeps {
   credentials: CredentialStore;
   upstreamUrl: string;
   upstreamTimeoutMs: number;
+  /** Which X API sends and resolves: v1.1 events and users/lookup (default), or v2 DM conversations and users. */
+  upstreamApi?: UpstreamApi;
   publicBaseUrl?: string;
   /** Believe X-Forwarded-Proto / X-Forwarded-Host for the signed URL: only behind a proxy that sets them. */
   trustForwardedHeaders?: boolean;
@@ -55,7 +59,7 @@ export function createApp(deps: AppDeps) {
     clock: deps.clock,
     nonce: deps.randomId,
   };
-  const xApi = createXApi(upstream);
+  const xApi = deps.upstreamApi === "v2" ? createXApiV2(upstream) : createXApi(upstream);
   const services: SendServices = {
     xApi,
     users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore),

@@ -6,6 +6,7 @@ export interface Config {
   /** Undefined in sandbox mode: the adapter starts the built-in sandbox and points the proxy at it. */
   upstreamUrl: string | undefined;
   upstreamTimeoutMs: number;
+  upstreamApi: UpstreamApi;
   /** Undefined means "no configuration": run on the sandbox with demo credentials. */
   credentials: CredentialsDocument | undefined;
   /** The origin clients sign against when a TLS terminator or custom domain sits in front. */
@@ -18,6 +19,8 @@ export interface Config {
   dailyLimitPerUser: number | undefined;
   dailyLimitPerApp: number | undefined;
 }
+
+export type UpstreamApi = "v1.1" | "v2";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -38,6 +41,7 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
     port: parseInteger(env, "PORT", 8787, 0, 65535),
     upstreamUrl: upstreamUrl ?? (credentials ? "https://api.x.com" : undefined),
     upstreamTimeoutMs: parseInteger(env, "UPSTREAM_TIMEOUT_MS", 10_000, 1, 600_000),
+    upstreamApi: parseUpstreamApi(env.UPSTREAM_API),
     credentials,
     publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
     timestampWindowSec: parseInteger(env, "OAUTH_TIMESTAMP_WINDOW_SEC", 300, 1, 86_400),
@@ -53,6 +57,13 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
       batchWindowMs: parseInteger(env, "LOOKUP_BATCH_MS", 2, 0, 1_000),
     },
   };
+}
+
+function parseUpstreamApi(raw: string | undefined): UpstreamApi {
+  const v = (raw ?? "").trim().toLowerCase();
+  if (v === "" || v === "v1.1" || v === "1.1") return "v1.1";
+  if (v === "v2" || v === "2") return "v2";
+  throw new ConfigError(`UPSTREAM_API must be v1.1 or v2, got "${raw}"`);
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

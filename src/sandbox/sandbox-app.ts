@@ -48,8 +48,8 @@ export function createSandbox(o: SandboxOptions) {
   const app = new Hono<{ Variables: { token: string } }>();
 
   const guard = (v2: boolean) => async (c: Context, next: () => Promise<void>) => {
-    // v1.1 routes are named `users/lookup`, v2 routes `2/users/by` (ids written `:id`), for stats and faults.
-    const route = v2 ? c.req.path.slice(1).replace(/\/[0-9]+(?=\/|$)/g, "/:id") : c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
+    // v1.1 routes are named `users/lookup`, v2 routes `2/users/by` (`:id`, `:username` for values), for stats and faults.
+    const route = v2 ? c.req.path.slice(1).replace(/\/[0-9]+(?=\/|$)/g, "/:id").replace(/(\/username)\/[^/]+$/, "$1/:username") : c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
     stats.calls[route] = (stats.calls[route] ?? 0) + 1;
     const armed = faults.get(route);
     if (armed && --armed.remaining <= 0) faults.delete(route);

@@ -13,7 +13,12 @@ export interface UpstreamAnswer {
  * The one place where upstream failures become typed errors: a hang is 504, a refused or reset connection 502,
  * an answer that is not JSON 502, and an X error document keeps its code. The body read shares the deadline.
  */
-export async function fetchUpstreamJson(fetch: FetchLike, request: Request, timeoutMs: number): Promise<UpstreamAnswer> {
+export async function fetchUpstreamJson(
+  fetch: FetchLike,
+  request: Request,
+  timeoutMs: number,
+  toError: (response: Response, json: unknown) => BridgeError = toUpstreamError,
+): Promise<UpstreamAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   let text: string;
@@ -29,16 +34,12 @@ export async function fetchUpstreamJson(fetch: FetchLike, request: Request, time
     if (json === undefined) throw new BridgeError("upstream_bad_response", { upstreamStatus: response.status });
     return { status: response.status, json };
   }
-  throw toUpstreamError(response, json);
+  throw toError(response, json);
 }
 
 export function toUpstreamError(response: Response, json: unknown): BridgeError {
   const first = (json as { errors?: { code?: unknown; message?: unknown }[] } | undefined)?.errors?.[0];
-  const headers: Record<string, string> = {};
-  for (const name of PASSED_BACK_HEADERS) {
-    const v = response.headers.get(name);
-    if (v !== null) headers[name] = v;
-  }
+  const headers = passedBackHeaders(response);
   if (!first || typeof first.code !== "number") {
     return new BridgeError(response.status === 429 ? "rate_limited" : "upstream_bad_response", {
       upstreamStatus: response.status,
@@ -51,6 +52,16 @@ export function toUpstreamError(response: Response, json: unknown): BridgeError 
     upstreamStatus: response.status,
     headers,
   });
+}
+
+/** Rate-limit state and Retry-After, which the client must see again whatever the error is. */
+export function passedBackHeaders(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of PASSED_BACK_HEADERS) {
+    const v = response.headers.get(name);
+    if (v !== null) headers[name] = v;
+  }
+  return headers;
 }
 
 function parseJsonOrUndefined(text: string): unknown {

@@ -1,0 +1,105 @@
+import { BridgeError } from "../core/errors";
+import type { XEventResponse, XNewEventRequest } from "../core/x-types";
+import type { OAuthCredentials, Param } from "../oauth/signature";
+import { fetchUpstreamJson, passedBackHeaders } from "./upstream-fetch";
+import { createUpstreamSigner } from "./upstream-signer";
+import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
+import type { XApi, XApiOptions } from "./x-api";
+
+/** A username v2 could hold; anything else cannot exist, and one bad name would fail a whole batch with 400. */
+const USERNAME = /^[A-Za-z0-9_]{1,50}$/;
+const ID = /^[0-9]{1,20}$/;
+
+/**
+ * The XApi on the X API v2: messages through `POST /2/dm_conversations/with/:participant_id/messages`, users
+ * through `GET /2/users/by` and `GET /2/users`, both mapped back into the v1.1 shapes the rest of the proxy uses.
+ */
+export function createXApiV2(o: XApiOptions): XApi {
+  const { endpoint, authorize } = createUpstreamSigner(o);
+
+  async function get(path: string, query: Param[], creds: OAuthCredentials): Promise<unknown> {
+    const url = endpoint(path, query);
+    const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
+    return (await fetchUpstreamJson(o.fetch, new Request(url, { method: "GET", headers }), o.timeoutMs, toV2Error)).json;
+  }
+
+  async function senderOf(conversationId: unknown, recipientId: string, creds: OAuthCredentials): Promise<string> {
+    // A one-to-one conversation id is the two participants' ids: the sender is the one that is not the recipient.
+    const pair = typeof conversationId === "string" ? /^([0-9]{1,20})-([0-9]{1,20})$/.exec(conversationId) : null;
+    if (pair) return pair[1] === recipientId ? pair[2]! : pair[1]!;
+    const me = ((await get("/2/users/me", [], creds)) as { data?: unknown }).data;
+    if (!isV2User(me)) throw new BridgeError("upstream_bad_response");
+    return me.id;
+  }
+
+  return {
+    async lookupUsers(creds, by, values) {
+      const fields: Param = ["user.fields", V2_USER_FIELDS];
+      let json: unknown;
+      if (by === "user_id") {
+        const ids = values.filter((v) => ID.test(v));
+        if (ids.length === 0) return [];
+        json = await get("/2/users", [["ids", ids.join(",")], fields], creds);
+      } else {
+        const names = values.filter((v) => USERNAME.test(v));
+        if (names.length === 0) return [];
+        json =
+          names.length === 1
+            ? await get(`/2/users/by/username/${names[0]}`, [fields], creds)
+            : await get("/2/users/by", [["usernames", names.join(",")], fields], creds);
+      }
+      // v2 answers 200 with only `errors` when nobody was found; a single lookup's `data` is an object.
+      const data = (json as { data?: unknown } | undefined)?.data;
+      const list = data === undefined ? [] : Array.isArray(data) ? data : [data];
+      return list.filter(isV2User).map(toLegacyUser);
+    },
+
+    async sendMessage(creds, body: XNewEventRequest) {
+      const { target, message_data: data } = body.event.message_create;
+      // v2 has no quick replies: refuse before sending rather than deliver the message without them.
+      if (data.quick_reply) throw new BridgeError("param_invalid", { param: "quick_reply_options" });
+      const url = endpoint(`/2/dm_conversations/with/${target.recipient_id}/messages`);
+      const request = new Request(url, {
+        method: "POST",
+        headers: { authorization: await authorize("POST", url, [], creds), "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ text: data.text, ...(data.attachment ? { attachments: [{ media_id: data.attachment.media.id }] } : {}) }),
+      });
+      // Never retried: after an ambiguous failure the message may already be delivered.
+      const answer = await fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error);
+      const sent = (answer.json as { data?: { dm_event_id?: unknown; dm_conversation_id?: unknown } }).data;
+      if (typeof sent?.dm_event_id !== "string" || !ID.test(sent.dm_event_id)) throw new BridgeError("upstream_bad_response");
+      const event: XEventResponse = {
+        event: {
+          type: "message_create",
+          id: sent.dm_event_id,
+          // v2 does not say when; the answer's arrival is the closest the proxy knows.
+          created_timestamp: String(o.clock()),
+          message_create: {
+            target: { recipient_id: target.recipient_id },
+            sender_id: await senderOf(sent.dm_conversation_id, target.recipient_id, creds).catch(() => {
+              throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
+            }),
+            message_data: { text: data.text, entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } },
+          },
+        },
+      };
+      return { status: answer.status, json: event };
+    },
+  };
+}
+
+/** v2 problem documents (`title`, `detail`, `type`, `status`) into the error kinds the dialects render. */
+export function toV2Error(response: Response, json: unknown): BridgeError {
+  const doc = (json ?? {}) as { detail?: unknown; type?: unknown; errors?: { message?: unknown }[] };
+  const detail = typeof doc.detail === "string" ? doc.detail : typeof doc.errors?.[0]?.message === "string" ? doc.errors[0].message : undefined;
+  const type = typeof doc.type === "string" ? doc.type : "";
+  const base = { upstreamStatus: response.status, headers: passedBackHeaders(response) };
+  const s = response.status;
+  if (s === 401) return new BridgeError("auth_invalid", base);
+  if (s === 429) return new BridgeError("rate_limited", base);
+  // A 403 that is about the app or its token is not the recipient's refusal.
+  if (s === 403 && !/client-forbidden|unsupported-authentication|usage-capped/.test(type)) return new BridgeError("recipient_refused", base);
+  if (s === 404 || type.endsWith("/resource-not-found")) return new BridgeError("recipient_not_found", base);
+  if (json === undefined) return new BridgeError("upstream_bad_response", base);
+  return new BridgeError("upstream_error", { ...base, xMessage: detail });
+}
