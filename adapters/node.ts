@@ -41,6 +41,7 @@ const app = createApp({
   publicBaseUrl: config.publicBaseUrl,
   timestampWindowSec: config.timestampWindowSec,
   maxBodyBytes: config.maxBodyBytes,
+  preferredDialects: config.preferredDialects,
   log,
   upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
 });

@@ -11,7 +11,12 @@ export interface Config {
   publicBaseUrl: string | undefined;
   timestampWindowSec: number;
   maxBodyBytes: number;
+  /** Dialects that serve a path they share: from UNVERSIONED_ERROR_FORM, who answers `/direct_messages/new`. */
+  preferredDialects: string[];
 }
+
+/** UNVERSIONED_ERROR_FORM: Twitter 1.0's error documents on the unversioned path (the default), or Sina's. */
+const UNVERSIONED_FORMS: Record<string, string[]> = { twitter: [], sina: ["sina-weibo"] };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -36,7 +41,16 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
     publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
     timestampWindowSec: parseInteger(env, "OAUTH_TIMESTAMP_WINDOW_SEC", 300, 1, 86_400),
     maxBodyBytes: parseInteger(env, "MAX_BODY_BYTES", 65_536, 1_024, 16_777_216),
+    preferredDialects: parseUnversionedForm(env.UNVERSIONED_ERROR_FORM),
   };
+}
+
+function parseUnversionedForm(raw: string | undefined): string[] {
+  if (raw === undefined || raw === "") return [];
+  const key = raw.trim().toLowerCase();
+  const form = Object.hasOwn(UNVERSIONED_FORMS, key) ? UNVERSIONED_FORMS[key] : undefined;
+  if (!form) throw new ConfigError(`UNVERSIONED_ERROR_FORM must be "twitter" or "sina", got "${raw}"`);
+  return form;
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

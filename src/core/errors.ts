@@ -35,6 +35,8 @@ export interface ErrorDetail {
   /** Headers the client must see again (rate-limit state, Retry-After). */
   headers?: Record<string, string>;
   limit?: number;
+  /** Which credentials failed, for dialects that word a Basic failure apart from an OAuth one (Sina). */
+  scheme?: "basic" | "oauth";
 }
 
 export class BridgeError extends Error {

@@ -44,7 +44,7 @@ export function describeInvalid(param: string | undefined): string {
 }
 
 /** Status for an error, keeping an upstream error's own 4xx/5xx where no legacy rule says otherwise. */
-export function statusOf(e: BridgeError, table: Record<ErrorKind, Template>): number {
+export function statusOf(e: BridgeError, table: Record<ErrorKind, readonly [number, ...unknown[]]>): number {
   const s = e.detail.upstreamStatus;
   if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s;
   return table[e.kind][0];
