@@ -22,12 +22,14 @@ const send = (path: string, form: Record<string, string>) => h.call(signLegacyCa
  * Jisko's JSON typo `contributions_enabled` spelled as its XML spells it.
  */
 function expectedOutline(seed: Outline, extra: readonly string[]): Outline {
-  const [[root, children]] = Object.entries(seed as Record<string, Outline[]>);
-  const user = (fields: Outline[]) => [...fields.map((f) => (f === "contributions_enabled" ? "contributors_enabled" : f)), ...extra];
+  const [root, children] = Object.entries(seed as Record<string, Outline[]>)[0]!;
+  const user = (fields: Outline[]): Outline[] => [...fields.map((f) => (f === "contributions_enabled" ? "contributors_enabled" : f)), ...extra];
   return {
-    [root!]: children!.map((c) =>
-      typeof c === "object" && ("sender" in c || "recipient" in c) ? { [Object.keys(c)[0]!]: user(Object.values(c)[0]!) } : c,
-    ),
+    [root]: children.map((c: Outline): Outline => {
+      if (typeof c === "string") return c;
+      const [name, fields] = Object.entries(c)[0]!;
+      return name === "sender" || name === "recipient" ? { [name]: user(fields) } : c;
+    }),
   };
 }
 
@@ -83,7 +85,8 @@ describe("StatusNet / GNU social / Jisko direct_messages/new through the sandbox
   });
 
   it("reads `user` first, as StatusNet did: user=12345 is the id 12345, screen_name=12345 the name", async () => {
-    for (const form of [{ user: "12345" }, { screen_name: "12345" }, { user_id: "12345" }, { user: "12345", screen_name: "12345" }]) {
+    const forms: Record<string, string>[] = [{ user: "12345" }, { screen_name: "12345" }, { user_id: "12345" }, { user: "12345", screen_name: "12345" }];
+    for (const form of forms) {
       expect((await send(`${ROUTE}.json`, { ...form, text: "hi" })).status).toBe(200);
     }
     expect(h.sandbox.stats.events.map((e) => e.recipient_id)).toEqual(["12345", "4040404", "12345", "12345"]);
