@@ -1,12 +1,11 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { renderDocument } from "./legacy-document";
+import { fixed, renderDocument } from "./legacy-document";
 import { SEED_002_XML, toTwitter10Message, TWITTER_1_0_RECIPIENT } from "./twitter-1-0";
 import { statusOf } from "./twitter-1-1";
 
 type SinaError = readonly [status: number, code: number, message: (e: BridgeError) => string];
-const fixed = (m: string) => () => m;
 
 /**
  * Sina v1's five-digit codes: the first three digits are the HTTP status. Codes seen in Sina's answers are used as
