@@ -1,7 +1,7 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { fixed, renderDocument } from "./legacy-document";
+import { errorHeaders, fixed, renderDocument } from "./legacy-document";
 import { SEED_002_XML, toTwitter10Message, TWITTER_1_0_RECIPIENT } from "./twitter-1-0";
 import { statusOf } from "./twitter-1-1";
 
@@ -9,11 +9,13 @@ type SinaError = readonly [status: number, code: number, message: (e: BridgeErro
 
 /**
  * Sina v1's five-digit codes: the first three digits are the HTTP status. Codes seen in Sina's answers are used as
- * they were (40012, 40013, 40017, 40023, 40025, 40302, 40107, 40104-40105 from the OAuth problem list Sina numbered);
+ * they were (40012, 40013, 40017, 40023, 40025, 40302, 40107; 40102, 40104 and 40105 follow the order of the OAuth
+ * problem list that 40107 and 40113 come from);
  * the others follow the same rule with a status-derived number.
  */
 export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
-  auth_missing: [403, 40302, fixed("Error: auth faild!")],
+  // No credentials at all: a 401 with a Basic challenge, which clients that only answer a challenge need.
+  auth_missing: [401, 40102, fixed("Oauth Error: parameter_absent!")],
   auth_invalid: [401, 40107, fixed("Oauth Error: signature_invalid!")],
   auth_timestamp: [401, 40104, fixed("Oauth Error: timestamp_refused!")],
   auth_replay: [401, 40105, fixed("Oauth Error: nonce_used!")],
@@ -36,9 +38,11 @@ export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   internal: [500, 50000, fixed("Error: system error!")],
 };
 
+const BASIC_FAILED: SinaError = [403, 40302, fixed("Error: auth faild!")];
+
 /** A failed HTTP Basic login is Sina's "auth faild" (403); a failed OAuth signature is its OAuth error (401). */
 function entryFor(e: BridgeError): SinaError {
-  if (e.kind === "auth_invalid" && e.detail.scheme === "basic") return SINA_ERRORS.auth_missing;
+  if (e.kind === "auth_invalid" && e.detail.scheme === "basic") return BASIC_FAILED;
   return SINA_ERRORS[e.kind];
 }
 
@@ -48,7 +52,7 @@ export function renderSinaError(e: BridgeError, ctx: RequestContext): Rendered {
   // Keeps the code's first three digits equal to the status when an upstream error keeps its own status.
   const code = Math.floor(tableCode / 100) === status ? tableCode : status * 100;
   const value = { request: ctx.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, e.detail.headers);
+  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API"));
 }
 
 /**

@@ -82,7 +82,7 @@ describe("Sina Weibo v1 direct_messages/new through the sandbox", () => {
 
 /** Sina's answer per kind: HTTP status, and the five-digit code and sentence of `error`. */
 const EXPECTED: Record<ErrorKind, [number, string]> = {
-  auth_missing: [403, "40302:Error: auth faild!"],
+  auth_missing: [401, "40102:Oauth Error: parameter_absent!"],
   auth_invalid: [401, "40107:Oauth Error: signature_invalid!"],
   auth_timestamp: [401, "40104:Oauth Error: timestamp_refused!"],
   auth_replay: [401, "40105:Oauth Error: nonce_used!"],
@@ -122,6 +122,7 @@ describe("Sina Weibo v1 errors: {request, error_code, error} with UNVERSIONED_ER
               ? (expect(outlineXml(body)).toEqual(outlineXml(fixture("sina-weibo/error.xml"))), parseXml(body).hash)
               : (expect(outlineJson(JSON.parse(body), "hash")).toEqual(outlineJson(JSON.parse(fixture("sina-weibo/error.json")), "hash")), JSON.parse(body));
           expect(doc).toEqual({ request: requestPath, error_code: String(status), error });
+          if (status === 401) expect(response.headers.get("www-authenticate")).toBe('Basic realm="Weibo API"');
           expect(harness.sandbox.stats.events).toHaveLength(c.sendTwice ? 1 : 0);
         } finally {
           await harness.close();
