@@ -35,8 +35,8 @@ export interface ErrorDetail {
   /** Headers the client must see again (rate-limit state, Retry-After). */
   headers?: Record<string, string>;
   limit?: number;
-  /** Which credentials failed, for dialects that word a Basic failure apart from an OAuth one (Sina). */
-  scheme?: "basic" | "oauth";
+  /** Set when HTTP Basic credentials failed, for dialects that word that apart from an OAuth failure (Sina). */
+  scheme?: "basic";
 }
 
 export class BridgeError extends Error {

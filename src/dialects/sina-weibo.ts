@@ -9,9 +9,8 @@ type SinaError = readonly [status: number, code: number, message: (e: BridgeErro
 
 /**
  * Sina v1's five-digit codes: the first three digits are the HTTP status. Codes seen in Sina's answers are used as
- * they were (40012, 40013, 40017, 40023, 40025, 40302, 40107; 40102, 40104 and 40105 follow the order of the OAuth
- * problem list that 40107 and 40113 come from);
- * the others follow the same rule with a status-derived number.
+ * they were (40012, 40013, 40017, 40023, 40025, 40302, 40107); 40102, 40104 and 40105 follow the order of the OAuth
+ * problem list that 40107 and 40113 come from; the others follow the status rule and are not attested.
  */
 export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   // No credentials at all: a 401 with a Basic challenge, which clients that only answer a challenge need.
