@@ -49,6 +49,7 @@ const app = createApp({
     config.dailyLimitPerUser || config.dailyLimitPerApp
       ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
       : undefined,
+  preferredDialects: config.preferredDialects,
   log,
   upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
 });

@@ -19,6 +19,8 @@ const arg = (name: string, fallback: number) => {
 const DURATION_S = arg("duration", 180);
 const CONCURRENCY = arg("concurrency", 20);
 const PORT = arg("port", 18787);
+// Long enough that only the injected hangs time out: a 504 on a slow but real send would be a true "unknown".
+const TIMEOUT_MS = arg("timeout-ms", 2_000);
 
 let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -30,7 +32,7 @@ await new Promise((r) => upstream.once("listening", r));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
 const proxy = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
-  env: { ...process.env, PORT: String(PORT), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: "500", DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) },
+  env: { ...process.env, PORT: String(PORT), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) },
   stdio: ["ignore", "ignore", "inherit"],
 });
 const base = `http://127.0.0.1:${PORT}`;
@@ -53,38 +55,44 @@ const FAULTS: (SandboxFault | undefined)[] = [
 const NAMES = ["dougw", "igudo", "theSeanCook", "future_user", ...Array.from({ length: 300 }, (_, i) => `load_${i}`)];
 const URL_1_1 = `${base}/1.1/direct_messages/new.json`;
 
-function nextRequest(): { kind: string; request: Request } {
+function nextRequest(): { kind: string; request: Request; text: string } {
   const r = random();
-  const text = `soak ${Math.floor(random() * 1e9)}`;
-  if (r < 0.6) return { kind: "valid", request: signLegacyCall({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
-  if (r < 0.7) return { kind: "unknown user", request: signLegacyCall({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
-  if (r < 0.8) return { kind: "bad signature", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO, tokenSecret: "wrong" } }) };
-  if (r < 0.85) return { kind: "missing text", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw" } }) };
-  if (r < 0.9) return { kind: "huge body", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
+  const text = `soak ${++sequence}`;
+  if (r < 0.6) return { kind: "valid", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
+  if (r < 0.7) return { kind: "unknown user", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
+  if (r < 0.8) return { kind: "bad signature", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO, tokenSecret: "wrong" } }) };
+  if (r < 0.85) return { kind: "missing text", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw" } }) };
+  if (r < 0.9) return { kind: "huge body", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
   if (r < 0.95) {
     const signed = signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text } });
-    return { kind: "invalid utf-8", request: new Request(signed, { body: "screen_name=dougw&text=%FF%FE" }) };
+    return { kind: "invalid utf-8", text, request: new Request(signed, { body: "screen_name=dougw&text=%FF%FE" }) };
   }
-  return { kind: "replay", request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soak-replayed-nonce", timestamp: Math.floor(Date.now() / 1000) }) };
+  return { kind: "replay", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soak-replayed-nonce", timestamp: Math.floor(Date.now() / 1000) }) };
 }
 
+let sequence = 0;
 const byOutcome = new Map<string, number>();
+/** Every text sent, with the status the client got: checked one by one against what the upstream recorded. */
+const statusOfText = new Map<string, number>();
+const rssSeries: number[] = [];
 let requests = 0;
 let successes = 0;
 let internalErrors = 0;
 const rssStart = rssMiB();
 const deadline = Date.now() + DURATION_S * 1000;
+const rssTimer = setInterval(() => rssSeries.push(rssMiB()), 30_000);
 const faultTimer = setInterval(() => {
   for (const route of ["direct_messages/events/new", "users/lookup"]) sandbox.setFault(route, random() < 0.5 ? undefined : pick(FAULTS));
 }, 2_000);
 
 async function worker() {
   while (Date.now() < deadline) {
-    const { kind, request } = nextRequest();
+    const { kind, request, text } = nextRequest();
     const res = await fetch(request).catch(() => undefined);
     requests++;
     const outcome = res ? `${res.status} ${res.headers.get("x-dm-bridge-error") ?? "ok"}` : "no answer";
     if (res?.status === 200) successes++;
+    statusOfText.set(text, res?.status ?? 0);
     if (!res || res.status === 500) internalErrors++;
     await res?.arrayBuffer();
     byOutcome.set(`${kind} -> ${outcome}`, (byOutcome.get(`${kind} -> ${outcome}`) ?? 0) + 1);
@@ -92,15 +100,24 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 clearInterval(faultTimer);
+clearInterval(rssTimer);
 const rssEnd = rssMiB();
 const recorded = sandbox.stats.events.length;
+const recordedTexts = new Map<string, number>();
+for (const e of sandbox.stats.events) recordedTexts.set(e.text, (recordedTexts.get(e.text) ?? 0) + 1);
+const duplicates = [...recordedTexts.values()].filter((n) => n > 1).length;
+const okNotRecorded = [...statusOfText].filter(([t, st]) => st === 200 && !recordedTexts.has(t)).length;
+const failedButRecorded = [...statusOfText].filter(([t, st]) => st !== 200 && st !== 504 && recordedTexts.has(t)).length;
+const timedOutButRecorded = [...statusOfText].filter(([t, st]) => st === 504 && recordedTexts.has(t)).length;
 
 console.log(`soak: ${DURATION_S} s, ${CONCURRENCY} clients, faults switched every 2 s`);
 console.log(`requests: ${requests} (${(requests / DURATION_S).toFixed(0)}/s)`);
 for (const [k, n] of [...byOutcome].sort()) console.log(`  ${k}: ${n}`);
-console.log(`sends recorded upstream: ${recorded}; successes returned: ${successes}; ${recorded === successes ? "MATCH" : "MISMATCH"}`);
+const exact = recorded === successes && duplicates === 0 && okNotRecorded === 0 && failedButRecorded === 0;
+console.log(`sends recorded upstream: ${recorded}; successes returned: ${successes}; ${exact ? "MATCH" : "MISMATCH"}`);
+console.log(`  sent twice: ${duplicates}; 200 but not recorded: ${okNotRecorded}; refused but recorded: ${failedButRecorded}; 504 but recorded (the documented "unknown"): ${timedOutButRecorded}`);
 console.log(`500s or dropped answers: ${internalErrors}`);
-console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, end ${rssEnd.toFixed(1)} MiB`);
+console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, every 30 s ${rssSeries.map((m) => m.toFixed(0)).join(", ")}, end ${rssEnd.toFixed(1)} MiB`);
 proxy.kill();
 upstream.close();
-process.exit(recorded === successes && internalErrors === 0 ? 0 : 1);
+process.exit(exact && internalErrors === 0 ? 0 : 1);

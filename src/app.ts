@@ -3,7 +3,7 @@ import type { CredentialStore } from "./auth/credential-store";
 import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
 import { BridgeError, toBridgeError } from "./core/errors";
 import type { Dialect, Format, Rendered } from "./dialects/dialect";
-import { DIALECTS, dialectForPath } from "./dialects/registry";
+import { DIALECTS, dialectForPath, routeTable } from "./dialects/registry";
 import type { HmacSha1 } from "./oauth/signature";
 import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-message";
 import type { SendBudget } from "./auth/send-budget";
@@ -41,6 +41,8 @@ export interface AppDeps {
   /** Second cache tier shared across processes or isolates (Workers KV); memory only without it. */
   sharedUserStore?: SharedUserStore;
   dialects?: readonly Dialect[];
+  /** Names of dialects that serve a path they share with another (UNVERSIONED_ERROR_FORM=sina: "sina-weibo"). */
+  preferredDialects?: readonly string[];
   /** One structured line per request; never given a secret, a query string or a message text. */
   log?: (line: LogLine) => void;
   /** Set to "sandbox" when the upstream is the built-in sandbox, so every answer says so. */
@@ -51,6 +53,7 @@ type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace:
 
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
+  const preferred = deps.preferredDialects ?? [];
   const upstream = {
     fetch: deps.fetch,
     baseUrl: deps.upstreamUrl,
@@ -82,7 +85,7 @@ export function createApp(deps: AppDeps) {
     const started = deps.clock();
     const id = deps.randomId().slice(0, 16);
     const url = new URL(c.req.url);
-    c.set("dialect", dialectForPath(url.pathname, dialects));
+    c.set("dialect", dialectForPath(url.pathname, dialects, preferred));
     c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
     c.set("path", url.pathname + url.search);
     const trace: Trace = {};
@@ -104,20 +107,16 @@ export function createApp(deps: AppDeps) {
 
   app.get("/healthz", (c) => c.json({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }));
 
-  for (const dialect of dialects) {
-    for (const route of dialect.routes) {
-      for (const format of route.formats) {
-        const path = `${route.path}.${format}`;
-        app.post(path, async (c) => {
-          c.set("dialect", dialect);
-          const ctx = { format, requestPath: c.get("path") };
-          return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
-        });
-        app.all(path, () => {
-          throw new BridgeError("method_not_allowed");
-        });
-      }
-    }
+  for (const { path, format, dialect } of routeTable(dialects, preferred)) {
+    app.post(path, async (c) => {
+      c.set("dialect", dialect);
+      const ctx = { format, requestPath: c.get("path") };
+      return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
+    });
+    app.all(path, (c) => {
+      c.set("dialect", dialect);
+      throw new BridgeError("method_not_allowed");
+    });
   }
 
   const passthrough = { fetch: deps.fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };

@@ -18,9 +18,14 @@ export interface Config {
   /** Daily send budgets; undefined leaves counting to the upstream. */
   dailyLimitPerUser: number | undefined;
   dailyLimitPerApp: number | undefined;
+  /** Dialects that serve a path they share: from UNVERSIONED_ERROR_FORM, who answers `/direct_messages/new`. */
+  preferredDialects: string[];
 }
 
 export type UpstreamApi = "v1.1" | "v2";
+
+/** UNVERSIONED_ERROR_FORM: Twitter 1.0's error documents on the unversioned path (the default), or Sina's. */
+const UNVERSIONED_FORMS: Record<string, string[]> = { twitter: [], sina: ["sina-weibo"] };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -56,6 +61,7 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
       missTtlMs: parseInteger(env, "USER_MISS_TTL_SEC", 60, 1, 86_400) * 1000,
       batchWindowMs: parseInteger(env, "LOOKUP_BATCH_MS", 2, 0, 1_000),
     },
+    preferredDialects: parseUnversionedForm(env.UNVERSIONED_ERROR_FORM),
   };
 }
 
@@ -64,6 +70,14 @@ function parseUpstreamApi(raw: string | undefined): UpstreamApi {
   if (v === "" || v === "v1.1" || v === "1.1") return "v1.1";
   if (v === "v2" || v === "2") return "v2";
   throw new ConfigError(`UPSTREAM_API must be v1.1 or v2, got "${raw}"`);
+}
+
+function parseUnversionedForm(raw: string | undefined): string[] {
+  if (raw === undefined || raw === "") return [];
+  const key = raw.trim().toLowerCase();
+  const form = Object.hasOwn(UNVERSIONED_FORMS, key) ? UNVERSIONED_FORMS[key] : undefined;
+  if (!form) throw new ConfigError(`UNVERSIONED_ERROR_FORM must be "twitter" or "sina", got "${raw}"`);
+  return form;
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -33,6 +33,14 @@ describe("configuration", () => {
     expect(c.credentials?.tokens["1-tok"]).toBe("token-secret-value");
   });
 
+  it("UNVERSIONED_ERROR_FORM picks who answers /direct_messages/new: Twitter 1.0 by default, or Sina", () => {
+    expect(parseConfig({}).preferredDialects).toEqual([]);
+    expect(parseConfig({ UNVERSIONED_ERROR_FORM: "twitter" }).preferredDialects).toEqual([]);
+    expect(parseConfig({ UNVERSIONED_ERROR_FORM: "Sina" }).preferredDialects).toEqual(["sina-weibo"]);
+    expect(errorOf({ UNVERSIONED_ERROR_FORM: "weibo" })).toBe('UNVERSIONED_ERROR_FORM must be "twitter" or "sina", got "weibo"');
+    expect(errorOf({ UNVERSIONED_ERROR_FORM: "constructor" })).toMatch(/^UNVERSIONED_ERROR_FORM must be/);
+  });
+
   it("names what is wrong in one line, without quoting a secret", () => {
     expect(errorOf({ PORT: "eighty" })).toMatch(/^PORT must be a whole number/);
     expect(errorOf({ UPSTREAM_TIMEOUT_MS: "0" })).toMatch(/^UPSTREAM_TIMEOUT_MS/);

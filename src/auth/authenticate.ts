@@ -74,6 +74,8 @@ async function authenticateOAuth(
   return { consumerKey, consumerSecret, token, tokenSecret };
 }
 
+const BASIC = { scheme: "basic" } as const;
+
 function authenticateBasic(header: string, store: CredentialStore): OAuthCredentials {
   let decoded: string;
   try {
@@ -81,15 +83,15 @@ function authenticateBasic(header: string, store: CredentialStore): OAuthCredent
       Uint8Array.from(atob(header.replace(/^basic\s+/i, "")), (c) => c.charCodeAt(0)),
     );
   } catch {
-    throw new BridgeError("auth_invalid");
+    throw new BridgeError("auth_invalid", BASIC);
   }
   const colon = decoded.indexOf(":");
   const account = colon < 0 ? undefined : store.basicAccount(decoded.slice(0, colon));
   // Compare even for an unknown user, so the time taken does not say which users exist.
   const ok = constantTimeEqual(account?.password ?? "\u0000unknown-user", decoded.slice(colon + 1));
-  if (!account || !ok) throw new BridgeError("auth_invalid");
+  if (!account || !ok) throw new BridgeError("auth_invalid", BASIC);
   const consumerSecret = store.consumerSecret(account.consumerKey);
   const tokenSecret = store.tokenSecret(account.token);
-  if (consumerSecret === undefined || tokenSecret === undefined) throw new BridgeError("auth_invalid");
+  if (consumerSecret === undefined || tokenSecret === undefined) throw new BridgeError("auth_invalid", BASIC);
   return { consumerKey: account.consumerKey, consumerSecret, token: account.token, tokenSecret };
 }

@@ -38,6 +38,8 @@ export interface ErrorDetail {
   /** Headers the client must see again (rate-limit state, Retry-After). */
   headers?: Record<string, string>;
   limit?: number;
+  /** Set when HTTP Basic credentials failed, for dialects that word that apart from an OAuth failure (Sina). */
+  scheme?: "basic";
 }
 
 export class BridgeError extends Error {

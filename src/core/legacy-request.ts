@@ -20,12 +20,21 @@ export interface RecipientParamRules {
   byId: readonly string[];
   byScreenName: readonly string[];
   ambiguous: readonly string[];
+  /** Which group wins when a client sends several; by default ids, then names, then ambiguous (Twitter's rule). */
+  precedence?: readonly RecipientGroup[];
+  /** Parameters the dialect accepts and never reads (Sina's `source` app key): not even a repeat is refused. */
+  ignored?: readonly string[];
 }
+
+export type RecipientGroup = "byId" | "byScreenName" | "ambiguous";
+
+const TWITTER_PRECEDENCE: readonly RecipientGroup[] = ["byId", "byScreenName", "ambiguous"];
 
 const DIGITS = /^[0-9]{1,20}$/;
 
 export function parseLegacyRequest(params: readonly Param[], rules: RecipientParamRules): LegacyDmRequest {
-  const values = collectSingleValues(params);
+  const ignored = new Set(rules.ignored ?? []);
+  const values = collectSingleValues(params.filter(([name]) => !ignored.has(name)));
   const text = values.get("text");
   if (text === undefined || text === "") throw new BridgeError("text_missing", { param: "text" });
   if (countChars(text) > MAX_TEXT_CHARS) throw new BridgeError("text_too_long", { limit: MAX_TEXT_CHARS });
@@ -33,22 +42,25 @@ export function parseLegacyRequest(params: readonly Param[], rules: RecipientPar
 }
 
 function pickRecipient(values: Map<string, string>, rules: RecipientParamRules): Recipient {
-  for (const name of rules.byId) {
-    const v = values.get(name);
-    if (v === undefined || v === "") continue;
-    if (!DIGITS.test(v)) throw new BridgeError("param_invalid", { param: name });
-    return { by: "id", value: stripLeadingZeros(v) };
-  }
-  for (const name of rules.byScreenName) {
-    const v = values.get(name)?.replace(/^@/, "");
-    if (v) return { by: "screen_name", value: v };
-  }
-  for (const name of rules.ambiguous) {
-    const v = values.get(name)?.replace(/^@/, "");
-    if (!v) continue;
-    return DIGITS.test(v) ? { by: "id", value: stripLeadingZeros(v) } : { by: "screen_name", value: v };
+  for (const group of rules.precedence ?? TWITTER_PRECEDENCE) {
+    for (const name of rules[group]) {
+      const found = readRecipient(group, name, values.get(name));
+      if (found) return found;
+    }
   }
   throw new BridgeError("param_missing", { param: rules.byScreenName[0] ?? rules.ambiguous[0] ?? "user" });
+}
+
+function readRecipient(group: RecipientGroup, name: string, raw: string | undefined): Recipient | undefined {
+  if (group === "byId") {
+    if (raw === undefined || raw === "") return undefined;
+    if (!DIGITS.test(raw)) throw new BridgeError("param_invalid", { param: name });
+    return { by: "id", value: stripLeadingZeros(raw) };
+  }
+  const v = raw?.replace(/^@/, "");
+  if (!v) return undefined;
+  if (group === "byScreenName") return { by: "screen_name", value: v };
+  return DIGITS.test(v) ? { by: "id", value: stripLeadingZeros(v) } : { by: "screen_name", value: v };
 }
 
 /** Legacy parameters must each come once; two `text` values would leave the gateway guessing which to send. */

@@ -26,7 +26,10 @@ export interface Dialect {
   name: string;
   /** Path prefixes this dialect owns, for answering unknown paths in the right error form. */
   prefixes: readonly string[];
-  /** `direct_messages/new` routes: path without extension, and the formats served there. */
+  /**
+   * `direct_messages/new` routes: path without extension, and the formats served there. Two dialects may declare
+   * one path (Twitter 1.0 and Sina do); the registry gives it to one of them.
+   */
   routes: readonly { path: string; formats: readonly Format[] }[];
   parseRequest(params: readonly Param[]): LegacyDmRequest;
   renderMessage(dm: DirectMessage, ctx: RequestContext): Rendered;

@@ -1,13 +1,47 @@
-import type { Dialect } from "./dialect";
+import type { Dialect, Format } from "./dialect";
+import { sinaWeibo } from "./sina-weibo";
+import { statusNet } from "./statusnet";
+import { twitter10 } from "./twitter-1-0";
 import { twitter11 } from "./twitter-1-1";
 
-/** Every legacy dialect the gateway speaks. The first is the default error form for paths no dialect owns. */
-export const DIALECTS: readonly Dialect[] = [twitter11];
+/**
+ * Every legacy dialect the gateway speaks. The first is the default error form for paths no dialect owns; where
+ * two dialects declare the same path (Twitter 1.0 and Sina share the unversioned one), the earlier serves it unless
+ * the deployment prefers the other.
+ */
+export const DIALECTS: readonly Dialect[] = [twitter11, twitter10, sinaWeibo, statusNet];
 
-export function dialectForPath(path: string, dialects: readonly Dialect[] = DIALECTS): Dialect {
+export interface ServedRoute {
+  /** Path with extension, as the client calls it. */
+  path: string;
+  format: Format;
+  dialect: Dialect;
+}
+
+/** Orders dialects for a shared path or prefix: preferred ones first, then declaration order. */
+function byPreference(dialects: readonly Dialect[], preferred: readonly string[]): Dialect[] {
+  const rank = (d: Dialect) => (preferred.includes(d.name) ? 0 : 1);
+  return dialects.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map((x) => x.d);
+}
+
+/** Each `path.format` once, served by the dialect that wins it. */
+export function routeTable(dialects: readonly Dialect[] = DIALECTS, preferred: readonly string[] = []): ServedRoute[] {
+  const served = new Map<string, ServedRoute>();
+  for (const dialect of byPreference(dialects, preferred)) {
+    for (const route of dialect.routes) {
+      for (const format of route.formats) {
+        const path = `${route.path}.${format}`;
+        if (!served.has(path)) served.set(path, { path, format, dialect });
+      }
+    }
+  }
+  return [...served.values()];
+}
+
+export function dialectForPath(path: string, dialects: readonly Dialect[] = DIALECTS, preferred: readonly string[] = []): Dialect {
   let best: Dialect = dialects[0]!;
   let bestLength = -1;
-  for (const d of dialects) {
+  for (const d of byPreference(dialects, preferred)) {
     for (const prefix of d.prefixes) {
       if (path.startsWith(prefix) && prefix.length > bestLength) {
         best = d;

@@ -55,6 +55,13 @@ describe("legacy request parsing", () => {
     expect(parseLegacyRequest([["text", "x"], ["screen_name", "12345"]], RULES_1_1).recipient).toEqual({ by: "screen_name", value: "12345" });
   });
 
+  it("follows a dialect's own precedence and never reads, nor counts repeats of, its ignored parameters", () => {
+    const statusNet: RecipientParamRules = { ...RULES_1_1, precedence: ["ambiguous", "byId", "byScreenName"], ignored: ["source"] };
+    const params = [["text", "x"], ["user_id", "7"], ["user", "bob"], ["source", "a"], ["source", "b"]] as const;
+    expect(parseLegacyRequest(params, statusNet).recipient).toEqual({ by: "screen_name", value: "bob" });
+    expect(kindOf(() => parseLegacyRequest(params, RULES_1_1))).toBe("param_invalid:source");
+  });
+
   it("refuses a missing recipient or text, a non-numeric user_id, a repeated parameter, and text over 10,000", () => {
     expect(kindOf(() => parseLegacyRequest([["text", "x"]], RULES_1_1))).toBe("param_missing:screen_name");
     expect(kindOf(() => parseLegacyRequest([["user", "a"]], RULES_1_1))).toBe("text_missing:text");

@@ -43,6 +43,17 @@ describe("npm start", () => {
     expect(body).toMatchObject({ text: "hello from dm-bridge", recipient_screen_name: "theSeanCook", sender_screen_name: "s0c1alm3dia" });
   });
 
+  it("answers seed 002's Sina curl as printed there, and Sina's error form when UNVERSIONED_ERROR_FORM=sina", async () => {
+    const { url } = await startSidecar({ UNVERSIONED_ERROR_FORM: "sina" });
+    const seedCurl = (user: string) =>
+      run("curl", ["--silent", "--show-error", "-u", user, "-d", "text=all your bases are belong to us&user=user_2", `${url}/direct_messages/new.xml`]);
+    const { stdout } = await seedCurl("demo:demo-password");
+    expect(stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<direct_message>\n<id>\d+<\/id>\n<sender_id>776627022<\/sender_id>\n<text>all your bases are belong to us<\/text>/);
+    expect(stdout).toContain("<recipient_screen_name>user_2</recipient_screen_name>");
+    const refused = await seedCurl("demo:wrong");
+    expect(refused.stdout).toContain("<error>40302:Error: auth faild!</error>");
+  });
+
   it("stops with one clear line on invalid configuration", async () => {
     const err = await run(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
       env: { PATH: process.env.PATH ?? "", DM_PROXY_CREDENTIALS: '{"consumers":{"k":"top-secret"' },

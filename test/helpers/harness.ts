@@ -2,6 +2,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { createApp, type AppDeps, type LogLine } from "../../src/app";
 import { createStaticCredentialStore } from "../../src/auth/credential-store";
+import { createMemoryNonceStore } from "../../src/auth/nonce-store";
+import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { createSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import { nodeHmac, randomId } from "./node-crypto";
@@ -35,6 +37,9 @@ export async function startHarness(
     upstreamUrl,
     upstreamTimeoutMs: 2_000,
     log: (l) => logs.push(l),
+    // Production-sized caches preallocate for 200,000 and 50,000 entries: ~40 ms per proxy, and tests start hundreds.
+    nonces: createMemoryNonceStore(10_000),
+    userCache: { ...DEFAULT_USER_DIRECTORY, maxEntries: 1_000 },
     ...options.app,
   });
   const proxy = options.listen ? await listenOnLoopback(app.fetch) : undefined;

@@ -45,12 +45,15 @@ export function signLegacyCall(call: LegacyCall): Request {
     hash_function: oauthPackageHash,
   });
   const url = call.query ? `${call.url}?${encodePairs(call.query)}` : call.url;
-  const data = oauth.authorize({ url, method: "POST", data: call.form ?? {} }, { key: creds.token, secret: creds.tokenSecret });
+  // oauth-1.0a merges the URL's query into the data object it is given: a copy keeps `call.form` the body sent.
+  const data = oauth.authorize({ url, method: "POST", data: { ...call.form } }, { key: creds.token, secret: creds.tokenSecret });
   if (call.timestamp !== undefined || call.nonce !== undefined) {
     if (call.timestamp !== undefined) data.oauth_timestamp = call.timestamp;
     if (call.nonce !== undefined) data.oauth_nonce = call.nonce;
-    const { oauth_signature: _stale, ...unsigned } = data;
-    data.oauth_signature = oauth.getSignature({ url, method: "POST", data: call.form ?? {} }, creds.tokenSecret, unsigned as OAuth.Authorization);
+    // Only the protocol parameters: `data` has the request's own merged in, and an `oauth_signature` key, even
+    // undefined, would be signed as one.
+    const protocol = Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("oauth_") && k !== "oauth_signature"));
+    data.oauth_signature = oauth.getSignature({ url, method: "POST", data: { ...call.form } }, creds.tokenSecret, protocol as unknown as OAuth.Authorization);
   }
   const headers = new Headers({ authorization: oauth.toHeader(data).Authorization });
   if (call.form) headers.set("content-type", "application/x-www-form-urlencoded");

@@ -1,0 +1,60 @@
+import { JsonInteger, type JsonValue } from "./json";
+import type { XUser } from "./x-types";
+
+/**
+ * How one field of a legacy user object is read from the X user: as the exact id, as text, as a count, as a
+ * flag, or computed. Missing or mistyped values become null (an empty element in XML); flags become false.
+ */
+export type UserField = readonly [name: string, kind: "id" | "text" | "count" | "flag" | ((u: XUser) => JsonValue)];
+
+/** The user element of one legacy dialect, fields in that dialect's order. */
+export function pickUserFields(user: XUser, fields: readonly UserField[]): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, kind] of fields) out[name] = readField(user, name, kind);
+  return out;
+}
+
+function readField(user: XUser, name: string, kind: UserField[1]): JsonValue {
+  if (typeof kind === "function") return kind(user);
+  const v = user[name];
+  switch (kind) {
+    // From id_str: the number in `id` is already rounded above 2^53.
+    case "id":
+      return new JsonInteger(user.id_str);
+    case "text":
+      return typeof v === "string" ? v : null;
+    case "count":
+      return typeof v === "number" && Number.isSafeInteger(v) ? v : null;
+    case "flag":
+      return v === true;
+  }
+}
+
+/** Seed 002's user element (Twitter 1.0 and Sina Weibo v1), in its order. */
+export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
+  ["id", "id"],
+  ["name", "text"],
+  ["screen_name", "text"],
+  ["location", "text"],
+  ["description", "text"],
+  ["profile_image_url", "text"],
+  ["url", "text"],
+  ["protected", "flag"],
+  ["followers_count", "count"],
+  ["profile_background_color", "text"],
+  ["profile_text_color", "text"],
+  ["profile_link_color", "text"],
+  ["profile_sidebar_fill_color", "text"],
+  ["profile_sidebar_border_color", "text"],
+  ["friends_count", "count"],
+  ["created_at", "text"],
+  ["favourites_count", "count"],
+  ["utc_offset", "count"],
+  ["time_zone", "text"],
+  ["profile_background_image_url", "text"],
+  ["profile_background_tile", "flag"],
+  ["statuses_count", "count"],
+  ["notifications", "flag"],
+  ["following", "flag"],
+  ["verified", "flag"],
+];

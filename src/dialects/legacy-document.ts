@@ -1,0 +1,35 @@
+import type { BridgeError, ErrorKind } from "../core/errors";
+import { serializeJson, type JsonValue } from "../core/json";
+import { buildXmlDocument, XML_TYPE, type XmlDocumentOptions } from "../core/xml";
+import type { Format, Rendered } from "./dialect";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Shared by the JSON-and-XML dialects: one ordered value, written as the JSON object or as the XML element. */
+export function renderDocument(
+  format: Format,
+  root: string,
+  value: Record<string, JsonValue>,
+  status: number,
+  xml: XmlDocumentOptions = {},
+  headers?: Record<string, string>,
+): Rendered {
+  if (format === "xml") return { status, contentType: XML_TYPE, body: buildXmlDocument(root, value, xml), headers };
+  return { status, contentType: JSON_TYPE, body: serializeJson(value), headers };
+}
+
+/** A dialect's answer to each error kind: HTTP status and the sentence its clients show. */
+export type LegacyErrorTable = Record<ErrorKind, readonly [status: number, message: (e: BridgeError) => string]>;
+
+export const fixed = (m: string) => () => m;
+
+const AUTH_KINDS: ReadonlySet<ErrorKind> = new Set(["auth_missing", "auth_invalid", "auth_timestamp", "auth_replay"]);
+
+/**
+ * Headers of an error answer: the upstream's rate-limit state, and on a 401 the Basic challenge these servers
+ * sent, which is what makes a Basic-only client (Net::Twitter, curl --anyauth) send its password at all.
+ */
+export function errorHeaders(e: BridgeError, status: number, realm: string): Record<string, string> | undefined {
+  if (status !== 401 || !AUTH_KINDS.has(e.kind)) return e.detail.headers;
+  return { ...e.detail.headers, "www-authenticate": `Basic realm="${realm}"` };
+}
