@@ -2,6 +2,7 @@ import OAuth from "oauth-1.0a";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, encodePairs } from "../helpers/legacy-client";
 import { startHarness, type Harness } from "../helpers/harness";
+import { parseXml } from "../helpers/legacy-documents";
 import { oauthPackageHash } from "../helpers/node-crypto";
 import { CURL, run, shouldSkip } from "./external-client";
 
@@ -59,6 +60,18 @@ describe.skipIf(shouldSkip(CURL))("curl", () => {
     expect(res.status).toBe(200);
     const answer = JSON.parse(res.body);
     expect(h.sandbox.stats.events).toEqual([{ id: answer.event.id, sender_id: "776627022", recipient_id: "38895958", text: "Hello World!" }]);
+  });
+
+  it("curl -u … -d \"text=…&user=…\" on the XML routes: unversioned, Twitter 1.0 and StatusNet", async () => {
+    const paths = ["/direct_messages/new.xml", "/1/direct_messages/new.xml", "/api/direct_messages/new.xml"];
+    for (const path of paths) {
+      const res = await curl("-u", "demo:demo-password", "-d", "text=hello from curl&user=marcosgdf", `${h.proxyUrl}${path}`);
+      expect([path, res.status, res.type]).toEqual([path, 200, "application/xml; charset=utf-8"]);
+      const dm = parseXml(res.body).direct_message;
+      expect(dm).toMatchObject({ text: "hello from curl", sender_id: "776627022", recipient_id: "1", recipient_screen_name: "marcosgdf" });
+      expect(h.sandbox.stats.events.at(-1)).toEqual({ id: String(dm.id), sender_id: "776627022", recipient_id: "1", text: "hello from curl" });
+    }
+    expect(h.logs.map((l) => l.dialect)).toEqual(["twitter-1.0", "twitter-1.0", "statusnet"]);
   });
 
   it("a wrong password is 401 with the legacy error document, and nothing is sent", async () => {

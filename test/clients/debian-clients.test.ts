@@ -16,8 +16,9 @@ afterEach(() => h.close());
 const python = (by: string, recipient: string, text: string) =>
   runJson("/usr/bin/python3", [scriptPath("python-twitter-dm.py"), `${h.proxyUrl}/1.1`, ...OAUTH, by, recipient, text]);
 
-const perl = (library: string, apiurl: string, auth: string, by: string, recipient: string, text: string) =>
-  runJson("/usr/bin/perl", [scriptPath("perl-net-twitter-dm.pl"), library, apiurl, auth, by, recipient, text]);
+const perl = (library: string, apiurl: string, auth: string, by: string, recipient: string, text: string, flavour = "") =>
+  runJson("/usr/bin/perl", [scriptPath("perl-net-twitter-dm.pl"), library, apiurl, auth, by, recipient, text, flavour]);
+const BASIC = "basic:demo:demo-password";
 
 describe.skipIf(shouldSkip(PYTHON_TWITTER))("python-twitter 3.3 (Debian python3-twitter)", () => {
   it("sends a DM ('+' for spaces in its form body) and parses a DirectMessage with exact ids", async () => {
@@ -55,6 +56,39 @@ describe.skipIf(shouldSkip(NET_TWITTER))("Net::Twitter 4.01043 (Debian libnet-tw
     const out = await perl("Net::Twitter", `${h.proxyUrl}/1.1`, OAUTH.join(":"), "screen_name", "lonely_heart", "hi");
     expect(out).toEqual({ error: { status: 403, code: 150, message: "You cannot send messages to users who are not following you." } });
     expect(h.sandbox.stats.events).toHaveLength(0);
+  });
+});
+
+describe.skipIf(shouldSkip(NET_TWITTER))("Net::Twitter 4.01043 on the legacy paths, HTTP Basic, `user` and `.json`", () => {
+  it("API::REST (Twitter 1.0) at /1 sends and parses the 1.0 answer", async () => {
+    const dm = await perl("Net::Twitter", `${h.proxyUrl}/1`, BASIC, "user", "dougw", TEXT);
+    expect(h.sandbox.stats.events).toEqual([{ id: dm.id, sender_id: "776627022", recipient_id: "1401881", text: TEXT }]);
+    expect(dm).toMatchObject({ text: TEXT, sender_name: "Mick Jagger", recipient_screen_name: "dougw" });
+    expect(h.logs.map((l) => [l.path, l.dialect])).toEqual([["/1/direct_messages/new.json", "twitter-1.0"]]);
+  });
+
+  it("`identica => 1` (StatusNet) at /api sends, parses, and reads StatusNet's error document on a wrong password", async () => {
+    const dm = await perl("Net::Twitter", `${h.proxyUrl}/api`, BASIC, "user", "marcosgdf", TEXT, "identica");
+    expect(h.sandbox.stats.events).toEqual([{ id: dm.id, sender_id: "776627022", recipient_id: "1", text: TEXT }]);
+    expect(dm).toMatchObject({ text: TEXT, recipient_id: "1", recipient_screen_name: "marcosgdf" });
+    const refused = await perl("Net::Twitter", `${h.proxyUrl}/api`, "basic:demo:wrong", "user", "marcosgdf", "x", "identica");
+    expect(refused).toEqual({ error: { status: 401, code: null, message: "Could not authenticate you." } });
+    expect(h.logs.map((l) => l.dialect)).toEqual(["statusnet", "statusnet"]);
+    expect(h.sandbox.stats.events).toHaveLength(1);
+  });
+});
+
+describe.skipIf(shouldSkip(NET_TWITTER_LITE))("Net::Twitter::Lite 0.12008 (API v1) on the legacy paths, HTTP Basic", () => {
+  it("sends on the unversioned path (apiurl without /1) and parses the answer", async () => {
+    const dm = await perl("Net::Twitter::Lite", h.proxyUrl, BASIC, "user", "theSeanCook", TEXT);
+    expect(h.sandbox.stats.events).toEqual([{ id: dm.id, sender_id: "776627022", recipient_id: "38895958", text: TEXT }]);
+    expect(h.logs.map((l) => [l.path, l.dialect])).toEqual([["/direct_messages/new.json", "twitter-1.0"]]);
+  });
+
+  it("sends to StatusNet with `identica => 1`", async () => {
+    const dm = await perl("Net::Twitter::Lite", `${h.proxyUrl}/api`, BASIC, "user", "igudo", TEXT, "identica");
+    expect(h.sandbox.stats.events).toEqual([{ id: dm.id, sender_id: "776627022", recipient_id: "7004322", text: TEXT }]);
+    expect(h.logs.map((l) => l.dialect)).toEqual(["statusnet"]);
   });
 });
 

@@ -3,7 +3,9 @@ use strict;
 use warnings;
 use JSON::PP;
 
-my ($library, $apiurl, $auth, $by, $recipient, $text) = @ARGV;
+my ($library, $apiurl, $auth, $by, $recipient, $text, $flavour) = @ARGV;
+# `identica` is how these libraries were pointed at StatusNet: Basic auth, Laconica realm, paths under /api.
+my @flavour = ($flavour // '') eq 'identica' ? (identica => 1) : ();
 my %auth = $auth =~ /^basic:([^:]*):(.*)$/ ? (username => $1, password => $2) : ();
 if (!%auth) {
     my ($ck, $cs, $t, $ts) = split /:/, $auth, 4;
@@ -13,7 +15,10 @@ my $nt;
 if ($library eq 'Net::Twitter') {
     require Net::Twitter;
     my @traits = $auth{username} ? ('API::REST') : ('API::RESTv1_1', 'OAuth');
-    $nt = Net::Twitter->new(traits => \@traits, apiurl => $apiurl, ssl => 0, %auth);
+    $nt = Net::Twitter->new(traits => \@traits, @flavour, apiurl => $apiurl, ssl => 0, %auth);
+} elsif ($library eq 'Net::Twitter::Lite' && $auth{username}) {
+    require Net::Twitter::Lite;
+    $nt = Net::Twitter::Lite->new(@flavour, apiurl => $apiurl, legacy_lists_api => 0, %auth);
 } elsif ($library eq 'Net::Twitter::Lite') {
     require Net::Twitter::Lite::WithAPIv1_1;
     $nt = Net::Twitter::Lite::WithAPIv1_1->new(apiurl => $apiurl, ssl => 0, %auth);
@@ -28,7 +33,9 @@ if (my $err = $@) {
     # Both error classes keep the HTTP status and the parsed error document; Net::Twitter also names the code.
     my $doc = $err->twitter_error;
     my $first = ref $doc eq 'HASH' && ref $doc->{errors} eq 'ARRAY' ? $doc->{errors}[0] : {};
-    $out = { error => { status => 0 + $err->code, code => $first->{code}, message => $first->{message} } };
+    # 1.1 writes {"errors":[{code, message}]}; 1.0 and StatusNet {"error": "…", "request": "…"}.
+    my $message = $first->{message} // (ref $doc eq 'HASH' ? $doc->{error} : undef);
+    $out = { error => { status => 0 + $err->code, code => $first->{code}, message => $message } };
 } else {
     $out = {
         id => "$dm->{id}",
