@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/core/errors";
 import { parseMessageExtras } from "../../src/core/message-extras";
@@ -54,5 +55,30 @@ describe("media_id and quick_reply_options", () => {
     ];
     for (const list of bad) expect(failure(options(list)), JSON.stringify(list).slice(0, 60)).toBe("param_invalid:quick_reply_options");
     expect(failure([["quick_reply_options", "[{label:"]])).toBe("param_invalid:quick_reply_options");
+  });
+});
+
+describe("extras parser under random input", () => {
+  it("either accepts within the limits or refuses with param_invalid, never anything else", () => {
+    const option = fc.record({ label: fc.string({ maxLength: 40 }), description: fc.option(fc.string({ maxLength: 80 }), { nil: undefined }), metadata: fc.option(fc.string({ maxLength: 1010 }), { nil: undefined }) }, { requiredKeys: [] });
+    const raw = fc.oneof(fc.string(), fc.json(), fc.array(option, { maxLength: 22 }).map((l) => JSON.stringify(l)));
+    fc.assert(
+      fc.property(raw, fc.oneof(fc.constant(""), fc.string(), fc.bigInt({ min: 0n, max: 10n ** 21n }).map(String)), (options, mediaId) => {
+        try {
+          const extras = parseMessageExtras([["quick_reply_options", options], ["media_id", mediaId]]);
+          for (const o of extras.quick_reply?.options ?? []) {
+            expect([...o.label].length).toBeLessThanOrEqual(36);
+            expect([...(o.description ?? "")].length).toBeLessThanOrEqual(72);
+            expect([...(o.metadata ?? "")].length).toBeLessThanOrEqual(1000);
+          }
+          expect(extras.quick_reply?.options.length ?? 1).toBeGreaterThan(0);
+          expect(extras.quick_reply?.options.length ?? 0).toBeLessThanOrEqual(20);
+          if (extras.attachment) expect(extras.attachment.media.id).toMatch(/^[0-9]{1,20}$/);
+        } catch (e) {
+          expect(e instanceof BridgeError && e.kind === "param_invalid").toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,32 +1,10 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { startSidecar, stopSidecars } from "../helpers/sidecar";
 
 const run = promisify(execFile);
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill("SIGTERM");
-});
-
-/** Starts the Node sidecar exactly as `npm start` does and collects what it prints until it is ready. */
-function startSidecar(env: Record<string, string>): Promise<{ output: string; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /"event":"ready","url":"([^"]+)"/.exec(output);
-      if (ready && output.includes("Try it:") && output.trimEnd().endsWith("new.json")) resolve({ output, url: ready[1]! });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
-}
+afterEach(stopSidecars);
 
 describe("npm start", () => {
   it("with no configuration, serves the sandbox demo and its printed curl works as printed", async () => {

@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+const children: ChildProcess[] = [];
+
+/** Stops every sidecar the test started; for `afterEach`. */
+export function stopSidecars(): void {
+  for (const c of children.splice(0)) c.kill("SIGTERM");
+}
+
+/** Starts the Node sidecar exactly as `npm start` does and collects what it prints until it is ready. */
+export function startSidecar(env: Record<string, string>): Promise<{ output: string; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /"event":"ready","url":"([^"]+)"/.exec(output);
+      if (ready && output.includes("Try it:") && output.trimEnd().endsWith("new.json")) resolve({ output, url: ready[1]! });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
