@@ -44,6 +44,17 @@ describe("attachments and quick replies from legacy calls", () => {
     expect(h.sandbox.stats.events).toEqual([]);
   });
 
+  it("works on every dialect's route, refusals in that dialect's own error form", async () => {
+    const form = { user: "marcosgdf", text: "with media", media_id: "9" };
+    for (const path of ["/1/direct_messages/new.xml", "/direct_messages/new.json", "/api/direct_messages/new.json"]) {
+      expect((await h.call(signLegacyCall({ url: PROXY + path, form }))).status).toBe(200);
+    }
+    expect(h.sandbox.stats.events.map((e) => e.attachment?.media.id)).toEqual(["9", "9", "9"]);
+    const statusnet = await h.call(signLegacyCall({ url: `${PROXY}/api/direct_messages/new.json`, form: { ...form, media_id: "9,10" } }));
+    expect([statusnet.status, Object.keys(await statusnet.json())]).toEqual([400, ["error", "request"]]);
+    expect(h.sandbox.stats.events).toHaveLength(3);
+  });
+
   it("works from an unmodified legacy library that passes extra parameters through (twitter 1.7.1)", async () => {
     await h.close();
     h = await startHarness({ listen: true });
