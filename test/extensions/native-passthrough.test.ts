@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import OAuth from "oauth-1.0a";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, type ClientCredentials } from "../helpers/legacy-client";
@@ -91,5 +92,30 @@ describe("native passthrough: POST /1.1/direct_messages/events/new.json on the p
     const res = await h.call(signedJsonPost(SEED_BODY));
     expect([res.status, (await res.json()).errors[0].code]).toEqual([504, 130]);
     expect(upstreamCalls).toHaveLength(1);
+  });
+
+  it("answers random bodies with what the upstream said, and the upstream records a send exactly for each 200", async () => {
+    const text = fc.string({ maxLength: 30 });
+    const event = fc.record({
+      event: fc.record({
+        type: fc.constantFrom("message_create", "other"),
+        message_create: fc.record({ target: fc.record({ recipient_id: fc.constantFrom("38895958", "1401881", "3000000002", "999", "x") }), message_data: fc.record({ text }) }, { requiredKeys: [] }),
+      }),
+    });
+    const body = fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.json(), event.map((e) => JSON.stringify(e)));
+    let ok = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        runs++;
+        const res = await h.call(signedJsonPost(b));
+        expect(res.status).toBeLessThan(500);
+        if (res.status === 200) ok++;
+        expect(h.sandbox.stats.events).toHaveLength(ok);
+      }),
+      { numRuns: 150, examples: [[SEED_BODY], [SEED_BODY.replace("Hello", "Again")]] },
+    );
+    expect(ok).toBeGreaterThanOrEqual(2);
+    expect(upstreamCalls).toHaveLength(runs);
   });
 });
