@@ -27,6 +27,9 @@ export function createXApiV2(o: XApiOptions): XApi {
     // A one-to-one conversation id is the two participants' ids: the sender is the one that is not the recipient.
     const pair = typeof conversationId === "string" ? /^([0-9]{1,20})-([0-9]{1,20})$/.exec(conversationId) : null;
     if (pair) return pair[1] === recipientId ? pair[2]! : pair[1]!;
+    // X access tokens start with their user's id; asking /2/users/me is the last resort, after the send.
+    const owner = /^([0-9]{1,20})-/.exec(creds.token);
+    if (owner) return owner[1]!;
     const me = ((await get("/2/users/me", [], creds)) as { data?: unknown }).data;
     if (!isV2User(me)) throw new BridgeError("upstream_bad_response");
     return me.id;

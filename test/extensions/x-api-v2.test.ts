@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import Twitter from "twitter";
+import { createStaticCredentialStore } from "../../src/auth/credential-store";
 import { ConfigError, parseConfig } from "../../src/config";
 import { toV2Error } from "../../src/upstream/x-api-v2";
 import { toLegacyUser } from "../../src/upstream/v2-user";
@@ -81,6 +82,23 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
     const hung = await send(slow, { user_id: "38895958", text: "x" });
     expect(hung.status).toBe(504);
     expect(slow.sandbox.stats.calls[V2_SEND]).toBe(1);
+  });
+
+  it("finds the sender without a one-to-one conversation id: from the token's user id, else from /2/users/me", async () => {
+    const groupAnswer = { kind: "status" as const, status: 201, body: '{"data":{"dm_conversation_id":"1582838650593567012","dm_event_id":"1582838650593567013"}}', headers: { "content-type": "application/json" } };
+    const h = await start("v2");
+    h.sandbox.setFault(V2_SEND, groupAnswer, 1);
+    const byToken = await (await send(h, { user_id: "38895958", text: "x" })).json();
+    expect([byToken.id_str, byToken.sender_id_str]).toEqual(["1582838650593567013", "776627022"]);
+    expect(h.sandbox.stats.calls["2/users/me"]).toBeUndefined();
+
+    const opaque = { consumers: { "demo-consumer-key": "demo-consumer-secret" }, tokens: { "opaque-token": "opaque-secret" } };
+    const basic = { demo: { password: "demo-password", consumer_key: "demo-consumer-key", token: "opaque-token" } };
+    const o = await start("v2", { sandbox: { tokens: opaque.tokens }, app: { credentials: createStaticCredentialStore({ ...opaque, basic }) } });
+    o.sandbox.setFault(V2_SEND, groupAnswer, 1);
+    const res = await o.call(new Request(NEW_JSON, { method: "POST", headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/x-www-form-urlencoded" }, body: "user_id=38895958&text=x" }));
+    expect((await res.json()).sender_id_str).toBe("776627022");
+    expect(o.sandbox.stats.calls["2/users/me"]).toBe(1);
   });
 
   it("works for an unmodified legacy library (twitter 1.7.1) with the proxy in v2 mode", async () => {
