@@ -6,7 +6,7 @@ import { DIALECTS } from "../../src/dialects/registry";
 import { DEMO, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
-const PARAM_NAMES = ["user", "user_id", "screen_name", "text", "id", "source", "oauth_token", "junk", ""];
+const PARAM_NAMES = ["user", "user_id", "screen_name", "text", "id", "source", "media_id", "quick_reply_options", "oauth_token", "junk", ""];
 const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.stringMatching(/^[0-9]{0,25}$/), fc.constantFrom("", "@", "%", "a".repeat(10_001)));
 const anyParams = fc.array(fc.tuple(fc.constantFrom(...PARAM_NAMES), anyText), { maxLength: 6 });
 
