@@ -34,6 +34,7 @@ describe.skipIf(shouldSkip(CURL))("curl", () => {
     const dm = JSON.parse(res.body);
     expect(h.sandbox.stats.events).toEqual([{ id: dm.id_str, sender_id: "776627022", recipient_id: "38895958", text: "hello from dm-bridge" }]);
     expect(res.body).toContain(`"id":${dm.id_str},`);
+    expect(h.received[0]!.body).toBe("screen_name=theSeanCook&text=hello from dm-bridge");
   });
 
   it("curl -u with --data-urlencode for reserved characters", async () => {

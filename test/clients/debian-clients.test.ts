@@ -36,6 +36,8 @@ describe.skipIf(shouldSkip(PYTHON_TWITTER))("python-twitter 3.3 (Debian python3-
       recipient_screen_name: "theSeanCook",
     });
     expect(Math.abs((dm.created_at_in_seconds as number) - Date.now() / 1000)).toBeLessThan(5);
+    expect(h.received[0]!.body).toMatch(/text=Hello\+Ladies\+%2B\+Gentlemen/);
+    expect(h.received[0]!.authorization).toMatch(/^OAuth .*", oauth_/);
   });
 
   it("raises its TwitterError with the legacy error list when the recipient refuses", async () => {
@@ -65,6 +67,7 @@ describe.skipIf(shouldSkip(NET_TWITTER))("Net::Twitter 4.01043 on the legacy pat
     expect(h.sandbox.stats.events).toEqual([{ id: dm.id, sender_id: "776627022", recipient_id: "1401881", text: TEXT }]);
     expect(dm).toMatchObject({ text: TEXT, sender_name: "Mick Jagger", recipient_screen_name: "dougw" });
     expect(h.logs.map((l) => [l.path, l.dialect])).toEqual([["/1/direct_messages/new.json", "twitter-1.0"]]);
+    expect(h.received[0]!.authorization).toBe(`Basic ${btoa("demo:demo-password")}`);
   });
 
   it("`identica => 1` (StatusNet) at /api sends, parses, and reads StatusNet's error document on a wrong password", async () => {

@@ -45,6 +45,8 @@ describe("twit 2.2.11 (parameters in the query string, empty body, no Content-Ty
     const sent = h.sandbox.stats.events;
     expect(sent).toEqual([{ id: expect.any(String), sender_id: "776627022", recipient_id: "38895958", text: TEXT }]);
     expect(data).toMatchObject({ id_str: sent[0]!.id, text: TEXT, sender_screen_name: "s0c1alm3dia", recipient_screen_name: "theSeanCook" });
+    const [req] = h.received;
+    expect([req!.body, req!.contentType, new URL(req!.url).searchParams.get("text")]).toEqual(["", null, TEXT]);
   });
 
   it("surfaces the legacy error code in its own error object", async () => {
@@ -63,6 +65,7 @@ describe("twitter 1.7.1 (form body, rest_base)", () => {
     expect(sent).toEqual([{ id: expect.any(String), sender_id: "776627022", recipient_id: "1855000000000000999", text: TEXT }]);
     expect(dm).toMatchObject({ id_str: sent[0]!.id, recipient_id_str: "1855000000000000999", recipient_screen_name: "future_user", text: TEXT });
     expect((dm.sender as { name: string }).name).toBe("Mick Jagger");
+    expect(h.received[0]!.contentType).toBe("application/x-www-form-urlencoded");
   });
 
   it("rejects with the legacy errors array for an unknown user", async () => {
@@ -81,6 +84,7 @@ describe("oauth 0.10.2 (oauth_version=\"1.0A\")", () => {
     const dm = JSON.parse(res.body);
     expect(h.sandbox.stats.events).toEqual([{ id: dm.id_str, sender_id: "776627022", recipient_id: "1401881", text: TEXT }]);
     expect(dm).toMatchObject({ recipient_screen_name: "dougw", sender_id_str: "776627022" });
+    expect(h.received[0]!.authorization).toContain('oauth_version="1.0A"');
   });
 
   it("is refused, and nothing is sent, when its signature covers another secret", async () => {

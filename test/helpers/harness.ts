@@ -17,7 +17,17 @@ export interface Harness {
   call(request: Request): Promise<Response>;
   /** The proxy's own loopback URL, with `listen: true`: for real client software that opens sockets. */
   proxyUrl: string;
+  /** What real clients sent to `proxyUrl`, as it arrived, to show each client's own way of sending. */
+  received: ReceivedRequest[];
   close(): Promise<void>;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  contentType: string | null;
+  authorization: string | null;
+  body: string;
 }
 
 /** The proxy wired as in production, against the sandbox listening on loopback. */
@@ -42,13 +52,20 @@ export async function startHarness(
     userCache: { ...DEFAULT_USER_DIRECTORY, maxEntries: 1_000 },
     ...options.app,
   });
-  const proxy = options.listen ? await listenOnLoopback(app.fetch) : undefined;
+  const received: ReceivedRequest[] = [];
+  const recordThenServe = async (r: Request) => {
+    const h = r.headers;
+    received.push({ method: r.method, url: r.url, contentType: h.get("content-type"), authorization: h.get("authorization"), body: await r.clone().text() });
+    return app.fetch(r);
+  };
+  const proxy = options.listen ? await listenOnLoopback(recordThenServe) : undefined;
   return {
     sandbox,
     upstreamUrl,
     app,
     logs,
     proxyUrl: proxy ? urlOf(proxy) : PROXY,
+    received,
     call: (request) => Promise.resolve(app.fetch(request)),
     close: async () => {
       if (proxy) await closeServer(proxy);
