@@ -2,6 +2,8 @@ import { BridgeError, classifyXError } from "../core/errors";
 
 export type FetchLike = (request: Request) => Promise<Response>;
 
+const DEADLINE = Symbol("upstream deadline");
+
 const PASSED_BACK_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after"];
 
 export interface UpstreamAnswer {
@@ -14,15 +16,26 @@ export interface UpstreamAnswer {
  * an answer that is not JSON 502, and an X error document keeps its code. The body read shares the deadline.
  */
 export async function fetchUpstreamJson(fetch: FetchLike, request: Request, timeoutMs: number): Promise<UpstreamAnswer> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  // The deadline is our own timer raced against the call, not only an abort signal: fetch follows a signal through
+  // a weak reference, and once that is collected the abort never arrives and the call hangs (seen in the soak).
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(DEADLINE);
+    }, timeoutMs);
+  });
   let response: Response;
   let text: string;
   try {
-    response = await fetch(new Request(request, { signal }));
-    text = await response.text();
+    response = await Promise.race([fetch(new Request(request, { signal: controller.signal })), deadline]);
+    text = await Promise.race([response.text(), deadline]);
   } catch (err) {
-    if (signal.aborted) throw new BridgeError("upstream_timeout");
+    if (err === DEADLINE || controller.signal.aborted) throw new BridgeError("upstream_timeout");
     throw new BridgeError("upstream_unreachable");
+  } finally {
+    clearTimeout(timer);
   }
   const json = parseJsonOrUndefined(text);
   if (response.ok) {
