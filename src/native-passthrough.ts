@@ -3,7 +3,7 @@ import { BridgeError } from "./core/errors";
 import { parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import { signedUrl, type SendServices, type Trace } from "./send-direct-message";
-import type { FetchLike } from "./upstream/upstream-fetch";
+import { fetchWithDeadline, type FetchLike } from "./upstream/upstream-fetch";
 import type { UpstreamSigner } from "./upstream/upstream-signer";
 
 /** The native events endpoint, served on the proxy's base URL so that a half-migrated app needs only one. */
@@ -40,26 +40,16 @@ export async function passThroughNativeEvent(request: Request, s: SendServices, 
 
   const forwardedQuery = query.filter(([n]) => !n.startsWith("oauth_"));
   const url = up.signer.endpoint(NATIVE_EVENTS_PATH, forwardedQuery);
-  const signal = AbortSignal.timeout(up.timeoutMs);
-  let response: Response;
-  let answer: ArrayBuffer;
-  try {
-    response = await up.fetch(
-      new Request(url, {
-        method: "POST",
-        headers: {
-          authorization: await up.signer.authorize("POST", url, forwardedQuery, creds),
-          "content-type": request.headers.get("content-type")!,
-          accept: "application/json",
-        },
-        body: body as Uint8Array<ArrayBuffer>,
-        signal,
-      }),
-    );
-    answer = await response.arrayBuffer();
-  } catch {
-    throw new BridgeError(signal.aborted ? "upstream_timeout" : "upstream_unreachable");
-  }
+  const forward = new Request(url, {
+    method: "POST",
+    headers: {
+      authorization: await up.signer.authorize("POST", url, forwardedQuery, creds),
+      "content-type": request.headers.get("content-type")!,
+      accept: "application/json",
+    },
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  const { response, body: answer } = await fetchWithDeadline(up.fetch, forward, up.timeoutMs, (r) => r.arrayBuffer());
   trace.upstreamStatus = response.status;
   if (response.ok) await s.budget?.record(creds);
   const headers = new Headers();

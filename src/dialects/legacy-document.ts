@@ -23,6 +23,21 @@ export type LegacyErrorTable = Record<ErrorKind, readonly [status: number, messa
 
 export const fixed = (m: string) => () => m;
 
+/**
+ * Failures of the gateway itself, which no legacy server had: every dialect with plain-sentence errors words them
+ * the same way.
+ */
+export const GATEWAY_ERRORS = {
+  method_not_allowed: [405, fixed("This method requires a POST.")],
+  body_too_large: [413, (e: BridgeError) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
+  unsupported_media_type: [415, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
+  upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
+  upstream_unreachable: [502, fixed("The X API could not be reached.")],
+  upstream_bad_response: [502, fixed("The X API sent an answer that could not be read.")],
+  upstream_error: [502, fixed("Internal error.")],
+  internal: [500, fixed("Internal error.")],
+} as const satisfies Partial<LegacyErrorTable>;
+
 const AUTH_KINDS: ReadonlySet<ErrorKind> = new Set(["auth_missing", "auth_invalid", "auth_timestamp", "auth_replay"]);
 
 /**

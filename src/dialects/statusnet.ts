@@ -6,7 +6,7 @@ import { MAX_TEXT_CHARS, parseLegacyRequest } from "../core/legacy-request";
 import { pickUserFields, type UserField } from "../core/legacy-user";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Format, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, fixed, renderDocument, type LegacyErrorTable } from "./legacy-document";
+import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
 import { describeInvalid, statusOf } from "./twitter-1-1";
 
 const profileUrl = (u: XUser) => `https://x.com/${u.screen_name}`;
@@ -100,14 +100,7 @@ export const STATUSNET_ERRORS: LegacyErrorTable = {
   duplicate: [403, fixed("There was an error sending your message: Whoops! You already said that.")],
   rate_limited: [403, fixed("Too many messages too fast; take a breather and send again in a few minutes.")],
   route_not_found: [404, fixed("API method not found.")],
-  method_not_allowed: [405, fixed("This method requires a POST.")],
-  body_too_large: [413, (e) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
-  unsupported_media_type: [415, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
-  upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
-  upstream_unreachable: [502, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, fixed("The X API sent an answer that could not be read.")],
-  upstream_error: [502, fixed("Internal error.")],
-  internal: [500, fixed("Internal error.")],
+  ...GATEWAY_ERRORS,
 };
 
 function renderStatusNetError(e: BridgeError, ctx: RequestContext): Rendered {

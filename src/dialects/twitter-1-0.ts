@@ -5,7 +5,7 @@ import { JsonInteger, type JsonValue } from "../core/json";
 import { parseLegacyRequest, type RecipientParamRules } from "../core/legacy-request";
 import { pickUserFields, TWITTER_1_0_USER_FIELDS } from "../core/legacy-user";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, fixed, renderDocument, type LegacyErrorTable } from "./legacy-document";
+import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
 import { describeInvalid, statusOf } from "./twitter-1-1";
 
 /**
@@ -55,14 +55,7 @@ export const TWITTER_1_0_ERRORS: LegacyErrorTable = {
   duplicate: [403, fixed("There was an error sending your message: Whoops! You already said that.")],
   rate_limited: [403, fixed("This method is subject to update limits.")],
   route_not_found: [404, fixed("Not found")],
-  method_not_allowed: [405, fixed("This method requires a POST.")],
-  body_too_large: [413, (e) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
-  unsupported_media_type: [415, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
-  upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
-  upstream_unreachable: [502, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, fixed("The X API sent an answer that could not be read.")],
-  upstream_error: [502, fixed("Internal error.")],
-  internal: [500, fixed("Internal error.")],
+  ...GATEWAY_ERRORS,
 };
 
 /** Twitter's pre-2012 error document: XML names the request first, JSON the error first. */

@@ -2,6 +2,8 @@ import { BridgeError, classifyXError } from "../core/errors";
 
 export type FetchLike = (request: Request) => Promise<Response>;
 
+const DEADLINE = Symbol("upstream deadline");
+
 const PASSED_BACK_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after"];
 
 export interface UpstreamAnswer {
@@ -19,22 +21,44 @@ export async function fetchUpstreamJson(
   timeoutMs: number,
   toError: (response: Response, json: unknown) => BridgeError = toUpstreamError,
 ): Promise<UpstreamAnswer> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(new Request(request, { signal }));
-    text = await response.text();
-  } catch (err) {
-    if (signal.aborted) throw new BridgeError("upstream_timeout");
-    throw new BridgeError("upstream_unreachable");
-  }
+  const { response, body: text } = await fetchWithDeadline(fetch, request, timeoutMs, (r) => r.text());
   const json = parseJsonOrUndefined(text);
   if (response.ok) {
     if (json === undefined) throw new BridgeError("upstream_bad_response", { upstreamStatus: response.status });
     return { status: response.status, json };
   }
   throw toError(response, json);
+}
+
+/**
+ * One upstream call and the read of its body under one deadline: 504 past it, 502 when the connection fails.
+ * Never retries: the callers decide, and a send must not be retried.
+ */
+export async function fetchWithDeadline<T>(
+  fetch: FetchLike,
+  request: Request,
+  timeoutMs: number,
+  read: (response: Response) => Promise<T>,
+): Promise<{ response: Response; body: T }> {
+  // The deadline is our own timer raced against the call, not only an abort signal: fetch follows a signal through
+  // a weak reference, and once that is collected the abort never arrives and the call hangs (seen in the soak).
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(DEADLINE);
+    }, timeoutMs);
+  });
+  try {
+    const response = await Promise.race([fetch(new Request(request, { signal: controller.signal })), deadline]);
+    return { response, body: await Promise.race([read(response), deadline]) };
+  } catch (err) {
+    if (err === DEADLINE || controller.signal.aborted) throw new BridgeError("upstream_timeout");
+    throw new BridgeError("upstream_unreachable");
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function toUpstreamError(response: Response, json: unknown): BridgeError {
