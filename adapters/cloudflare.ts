@@ -1,0 +1,85 @@
+import { createApp } from "../src/app";
+import { createStaticCredentialStore } from "../src/auth/credential-store";
+import { createKvNonceStore, type KvNamespaceLike } from "../src/auth/kv-nonce-store";
+import { ConfigError, parseConfig } from "../src/config";
+import { BridgeError } from "../src/core/errors";
+import { dialectForPath } from "../src/dialects/registry";
+import { createWebHmacSha1 } from "../src/oauth/web-hmac";
+import { createSandbox } from "../src/sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+
+/** The bindings of wrangler.toml: vars and the secret arrive as strings, KV as a namespace. */
+export interface WorkerEnv {
+  UPSTREAM_URL?: string;
+  UPSTREAM_TIMEOUT_MS?: string;
+  DM_PROXY_CREDENTIALS?: string;
+  PUBLIC_BASE_URL?: string;
+  OAUTH_TIMESTAMP_WINDOW_SEC?: string;
+  MAX_BODY_BYTES?: string;
+  DM_BRIDGE_KV?: KvNamespaceLike;
+}
+
+// Never resolved: with no DM_PROXY_CREDENTIALS the upstream calls go to the sandbox in this isolate, not the network.
+const SANDBOX_ORIGIN = "http://sandbox.invalid";
+
+const hmac = createWebHmacSha1();
+const log = (line: object) => console.log(JSON.stringify(line));
+function randomId(): string {
+  let hex = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(16))) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+// One app per env object, which an isolate keeps for every request it serves: caches and nonces live as long.
+const handlers = new WeakMap<WorkerEnv, Handler>();
+
+function buildHandler(env: WorkerEnv): Handler {
+  const { DM_BRIDGE_KV: kv, ...vars } = env;
+  let config;
+  try {
+    config = parseConfig(vars, () => {
+      throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on Workers: use the DM_PROXY_CREDENTIALS secret");
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return refuseMisconfigured(err);
+  }
+  const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
+  const app = createApp({
+    fetch: sandbox ? async (r) => sandbox.fetch(r) : (r) => fetch(r),
+    hmac,
+    clock: Date.now,
+    randomId,
+    credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
+    upstreamUrl: config.upstreamUrl ?? SANDBOX_ORIGIN,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    publicBaseUrl: config.publicBaseUrl,
+    timestampWindowSec: config.timestampWindowSec,
+    maxBodyBytes: config.maxBodyBytes,
+    nonces: kv && createKvNonceStore(kv, { onKvError: () => log({ level: "warn", event: "kv_unavailable" }) }),
+    log,
+    upstreamLabel: sandbox ? "sandbox" : undefined,
+  });
+  return (request) => app.fetch(request);
+}
+
+/** A broken configuration is the operator's to read in the log; the client gets its dialect's internal error. */
+function refuseMisconfigured(err: ConfigError): Handler {
+  return (request) => {
+    console.error(`dm-bridge: configuration error: ${err.message}`);
+    const url = new URL(request.url);
+    const format = url.pathname.endsWith(".xml") ? "xml" : "json";
+    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), { format, requestPath: url.pathname });
+    return new Response(r.body, { status: r.status, headers: { ...r.headers, "content-type": r.contentType } });
+  };
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv): Response | Promise<Response> {
+    let handler = handlers.get(env);
+    if (!handler) handlers.set(env, (handler = buildHandler(env)));
+    return handler(request);
+  },
+};

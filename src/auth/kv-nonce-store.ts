@@ -1,0 +1,50 @@
+import { createMemoryNonceStore, type NonceStore } from "./nonce-store";
+
+/** The two calls of a Workers KV namespace this store uses, so `src/` needs no Workers type package. */
+export interface KvNamespaceLike {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options: { expirationTtl: number }): Promise<void>;
+}
+
+export interface KvNonceStoreOptions {
+  /** Checked first and kept exact: replays that reach the same isolate are refused whatever KV says. */
+  local?: NonceStore;
+  /** Told when KV fails; the request then goes on with the isolate's own memory only. */
+  onKvError?: (err: unknown) => void;
+}
+
+// KV refuses an expirationTtl under 60 seconds.
+const KV_MIN_TTL_SEC = 60;
+const encoder = new TextEncoder();
+
+/**
+ * Replay protection shared by every isolate through Workers KV. KV is eventually consistent and has no
+ * compare-and-set: a replay is refused once the first request's write is visible where the replay lands (at once in
+ * the same isolate, usually seconds in the same location, up to about a minute elsewhere). Two copies racing into
+ * different isolates within that window can both pass. Closing that window needs a Durable Object, not KV.
+ */
+export function createKvNonceStore(kv: KvNamespaceLike, options: KvNonceStoreOptions = {}): NonceStore {
+  const local = options.local ?? createMemoryNonceStore();
+  return {
+    async remember(key, ttlMs) {
+      if (!(await local.remember(key, ttlMs))) return false;
+      // Hashed: the key holds an access token and a client-chosen nonce of any length; KV keys stop at 512 bytes.
+      const kvKey = `nonce:${await sha256Hex(key)}`;
+      try {
+        if ((await kv.get(kvKey)) !== null) return false;
+        await kv.put(kvKey, "1", { expirationTtl: Math.max(KV_MIN_TTL_SEC, Math.ceil(ttlMs / 1000)) });
+      } catch (err) {
+        // A KV outage must not stop every message; the timestamp window and the isolate's memory still hold.
+        options.onKvError?.(err);
+      }
+      return true;
+    },
+  };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}

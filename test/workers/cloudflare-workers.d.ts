@@ -1,0 +1,20 @@
+// The bindings vitest.workers.config.ts gives the test isolate; typed here so the suite needs no Workers type package.
+declare module "cloudflare:workers" {
+  interface ServiceBinding {
+    fetch(request: Request): Promise<Response>;
+  }
+  interface KvNamespace {
+    get(key: string): Promise<string | null>;
+    put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+    getWithMetadata(key: string): Promise<{ value: string | null }>;
+  }
+  export const env: {
+    SANDBOX_WORKER: ServiceBinding;
+    SANDBOX_WORKER_2: ServiceBinding;
+    KV_WORKER_A: ServiceBinding;
+    KV_WORKER_B: ServiceBinding;
+    CONFIGURED_WORKER: ServiceBinding;
+    MISCONFIGURED_WORKER: ServiceBinding;
+    TEST_KV: KvNamespace;
+  };
+}

@@ -1,0 +1,77 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { Response as MiniflareResponse, type Request as MiniflareRequest } from "miniflare";
+import { createHmac } from "node:crypto";
+import { defineConfig } from "vitest/config";
+import { createSandbox } from "./src/sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "./src/sandbox/sandbox-users";
+import { buildWorkerBundle } from "./scripts/worker-bundle";
+
+/**
+ * The workerd suite. The tests run inside workerd, and they talk to the Worker as it deploys: the bundle of
+ * `wrangler deploy --dry-run`, loaded as separate Workers with wrangler.toml's compatibility date and flags, so
+ * without nodejs_compat (which the test runner's own isolate has to have). A Node-only API in src/ fails here.
+ */
+const bundle = buildWorkerBundle(".wrangler/vitest-bundle");
+
+// The X API for the Worker configured with DM_PROXY_CREDENTIALS: its global fetch lands in this sandbox.
+const xApi = createSandbox({ hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"), clock: Date.now });
+
+function deployed(name: string, vars: Record<string, string> = {}, more: object = {}) {
+  return {
+    name,
+    modules: true,
+    scriptPath: bundle.path,
+    compatibilityDate: bundle.compatibilityDate,
+    compatibilityFlags: bundle.compatibilityFlags,
+    bindings: { ...bundle.vars, ...vars },
+    ...more,
+  };
+}
+
+const SHARED_KV = { DM_BRIDGE_KV: "dm-bridge-replay" };
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      miniflare: {
+        compatibilityDate: bundle.compatibilityDate,
+        kvNamespaces: ["TEST_KV"],
+        serviceBindings: {
+          SANDBOX_WORKER: "sandbox",
+          SANDBOX_WORKER_2: "sandbox-2",
+          KV_WORKER_A: "kv-a",
+          KV_WORKER_B: "kv-b",
+          CONFIGURED_WORKER: "configured",
+          MISCONFIGURED_WORKER: "misconfigured",
+        },
+        workers: [
+          deployed("sandbox"),
+          deployed("sandbox-2"),
+          deployed("kv-a", {}, { kvNamespaces: SHARED_KV }),
+          deployed("kv-b", {}, { kvNamespaces: SHARED_KV }),
+          deployed(
+            "configured",
+            {
+              DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS),
+              UPSTREAM_URL: "https://api.x.test",
+              PUBLIC_BASE_URL: "https://dm.example.org",
+            },
+            {
+              outboundService: async (request: MiniflareRequest) => {
+                const url = new URL(request.url);
+                if (url.origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
+                const res = await xApi.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
+                return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
+              },
+            },
+          ),
+          deployed("misconfigured", { DM_PROXY_CREDENTIALS: '{"consumers":{"k":"top-secret-value"' }),
+        ],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/workers/**/*.test.ts"],
+    testTimeout: 20_000,
+  },
+});
