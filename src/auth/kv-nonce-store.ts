@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 /**
  * Replay protection shared by every isolate through Workers KV. KV is eventually consistent and has no
  * compare-and-set: a replay is refused once the first request's write is visible where the replay lands (at once in
- * the same isolate, usually seconds in the same location, up to about a minute elsewhere). Two copies racing into
+ * the same isolate, usually at once in the same location, after a minute or more elsewhere). Two copies racing into
  * different isolates within that window can both pass. Closing that window needs a Durable Object, not KV.
  */
 export function createKvNonceStore(kv: KvNamespaceLike, options: KvNonceStoreOptions = {}): NonceStore {
