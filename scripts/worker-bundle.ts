@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unstable_readConfig } from "wrangler";
 
@@ -28,21 +29,25 @@ export interface WorkerBundle {
  * reaching the bundle is only a warning to wrangler; here it is an error, because the Worker runs without
  * nodejs_compat.
  */
-export function buildWorkerBundle(outdir: string): WorkerBundle {
+export function buildWorkerBundle(outdir: string, configPath = join(ROOT, "wrangler.toml")): WorkerBundle {
   const out = resolve(ROOT, outdir);
-  const run = spawnSync(WRANGLER, ["deploy", "--dry-run", "--outdir", out], { cwd: ROOT, env: WRANGLER_ENV, encoding: "utf8" });
+  const args = ["deploy", "--dry-run", "--outdir", out, "--config", configPath];
+  const run = spawnSync(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, encoding: "utf8" });
   const output = `${run.stdout}\n${run.stderr}`;
   if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${output}`);
-  const nodeBuiltins = [...output.matchAll(/The package "([^"]+)" wasn't found on the file system but is built into node/g)];
-  if (nodeBuiltins.length > 0) {
-    const names = [...new Set(nodeBuiltins.map((m) => m[1]))].join(", ");
-    throw new Error(`the Worker bundle imports Node built-ins (${names}); src/ must run without nodejs_compat:\n${output}`);
+  const config = unstable_readConfig({ config: configPath });
+  const path = join(out, basename(config.main ?? "index.js").replace(/\.[cm]?[jt]s$/, ".js"));
+  // wrangler's warning names the import; the scan of the output still holds if the warning's wording changes.
+  const warned = [...output.matchAll(/The package "([^"]+)" wasn't found on the file system but is built into node/g)];
+  const left = [...readFileSync(path, "utf8").matchAll(/(?:from|import|require)\s*\(?\s*["'](node:[\w/]+)["']/g)];
+  const builtins = [...new Set([...warned, ...left].map((m) => m[1]))];
+  if (builtins.length > 0) {
+    throw new Error(`the Worker bundle imports Node built-ins (${builtins.join(", ")}); src/ must run without nodejs_compat`);
   }
-  const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") });
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.vars ?? {})) vars[k] = String(v);
   return {
-    path: join(out, "cloudflare.js"),
+    path,
     compatibilityDate: config.compatibility_date ?? "",
     compatibilityFlags: config.compatibility_flags ?? [],
     vars,
