@@ -73,5 +73,6 @@ export default defineConfig({
   test: {
     include: ["test/workers/**/*.test.ts"],
     testTimeout: 20_000,
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });

@@ -1,21 +1,22 @@
 import { createApp } from "../src/app";
 import { createStaticCredentialStore } from "../src/auth/credential-store";
-import { createKvNonceStore, type KvNamespaceLike } from "../src/auth/kv-nonce-store";
+import { createKvNonceStore } from "../src/auth/kv-nonce-store";
+import { createMemorySendBudget } from "../src/auth/send-budget";
 import { ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { dialectForPath } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+import type { KvNamespaceLike } from "../src/users/kv-user-store";
 
 /** The bindings of wrangler.toml: vars and the secret arrive as strings, KV as a namespace. */
 export interface WorkerEnv {
   UPSTREAM_URL?: string;
   UPSTREAM_TIMEOUT_MS?: string;
   DM_PROXY_CREDENTIALS?: string;
-  PUBLIC_BASE_URL?: string;
-  OAUTH_TIMESTAMP_WINDOW_SEC?: string;
-  MAX_BODY_BYTES?: string;
+  /** Any other variable of the README's configuration table, as a var. */
+  [name: string]: string | KvNamespaceLike | undefined;
   DM_BRIDGE_KV?: KvNamespaceLike;
 }
 
@@ -39,7 +40,7 @@ function buildHandler(env: WorkerEnv): Handler {
   const { DM_BRIDGE_KV: kv, ...vars } = env;
   let config;
   try {
-    config = parseConfig(vars, () => {
+    config = parseConfig(vars as Record<string, string | undefined>, () => {
       throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on Workers: use the DM_PROXY_CREDENTIALS secret");
     });
   } catch (err) {
@@ -58,6 +59,13 @@ function buildHandler(env: WorkerEnv): Handler {
     publicBaseUrl: config.publicBaseUrl,
     timestampWindowSec: config.timestampWindowSec,
     maxBodyBytes: config.maxBodyBytes,
+    userCache: config.userCache,
+    trustForwardedHeaders: config.trustForwardedHeaders,
+    // Counted per isolate: on Workers a daily limit is a ceiling per isolate, not across the deployment.
+    sendBudget:
+      config.dailyLimitPerUser || config.dailyLimitPerApp
+        ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
+        : undefined,
     nonces: kv && createKvNonceStore(kv, { onKvError: () => log({ level: "warn", event: "kv_unavailable" }) }),
     log,
     upstreamLabel: sandbox ? "sandbox" : undefined,

@@ -1,10 +1,5 @@
+import type { KvNamespaceLike } from "../users/kv-user-store";
 import { createMemoryNonceStore, type NonceStore } from "./nonce-store";
-
-/** The two calls of a Workers KV namespace this store uses, so `src/` needs no Workers type package. */
-export interface KvNamespaceLike {
-  get(key: string): Promise<string | null>;
-  put(key: string, value: string, options: { expirationTtl: number }): Promise<void>;
-}
 
 export interface KvNonceStoreOptions {
   /** Checked first and kept exact: replays that reach the same isolate are refused whatever KV says. */
