@@ -41,7 +41,7 @@ function buildHandler(env: WorkerEnv): Handler {
   let config;
   try {
     config = parseConfig(vars as Record<string, string | undefined>, () => {
-      throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on Workers: use the DM_PROXY_CREDENTIALS secret");
+      throw new ConfigError("DM_PROXY_CREDENTIALS_FILE does not exist on Workers: put the DM_PROXY_CREDENTIALS secret");
     });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -79,7 +79,8 @@ function refuseMisconfigured(err: ConfigError): Handler {
     console.error(`dm-bridge: configuration error: ${err.message}`);
     const url = new URL(request.url);
     const format = url.pathname.endsWith(".xml") ? "xml" : "json";
-    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), { format, requestPath: url.pathname });
+    const ctx = { format, requestPath: url.pathname } as const;
+    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), ctx);
     return new Response(r.body, { status: r.status, headers: { ...r.headers, "content-type": r.contentType } });
   };
 }
