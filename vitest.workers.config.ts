@@ -39,6 +39,7 @@ export default defineConfig({
         serviceBindings: {
           SANDBOX_WORKER: "sandbox",
           SANDBOX_WORKER_2: "sandbox-2",
+          SINA_WORKER: "sina",
           KV_WORKER_A: "kv-a",
           KV_WORKER_B: "kv-b",
           CONFIGURED_WORKER: "configured",
@@ -47,6 +48,7 @@ export default defineConfig({
         workers: [
           deployed("sandbox"),
           deployed("sandbox-2"),
+          deployed("sina", { UNVERSIONED_ERROR_FORM: "sina" }),
           deployed("kv-a", {}, { kvNamespaces: SHARED_KV }),
           deployed("kv-b", {}, { kvNamespaces: SHARED_KV }),
           deployed(

@@ -66,6 +66,7 @@ function buildHandler(env: WorkerEnv): Handler {
       config.dailyLimitPerUser || config.dailyLimitPerApp
         ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
         : undefined,
+    preferredDialects: config.preferredDialects,
     nonces: kv && createKvNonceStore(kv, { onKvError: () => log({ level: "warn", event: "kv_unavailable" }) }),
     log,
     upstreamLabel: sandbox ? "sandbox" : undefined,

@@ -11,10 +11,17 @@ declare module "cloudflare:workers" {
   export const env: {
     SANDBOX_WORKER: ServiceBinding;
     SANDBOX_WORKER_2: ServiceBinding;
+    SINA_WORKER: ServiceBinding;
     KV_WORKER_A: ServiceBinding;
     KV_WORKER_B: ServiceBinding;
     CONFIGURED_WORKER: ServiceBinding;
     MISCONFIGURED_WORKER: ServiceBinding;
     TEST_KV: KvNamespace;
   };
+}
+
+// Vite's raw imports: the seeds' fixtures, read at build time, since the test isolate has no access to the disk.
+declare module "*?raw" {
+  const text: string;
+  export default text;
 }
