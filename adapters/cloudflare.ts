@@ -56,6 +56,7 @@ function buildHandler(env: WorkerEnv): Handler {
     credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
     upstreamUrl: config.upstreamUrl ?? SANDBOX_ORIGIN,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamApi: config.upstreamApi,
     publicBaseUrl: config.publicBaseUrl,
     timestampWindowSec: config.timestampWindowSec,
     maxBodyBytes: config.maxBodyBytes,
