@@ -8,7 +8,7 @@ import { dialectForPath } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
-import type { KvNamespaceLike } from "../src/users/kv-user-store";
+import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 
 /** The bindings of wrangler.toml: vars and the secret arrive as strings, KV as a namespace. */
 export interface WorkerEnv {
@@ -68,6 +68,7 @@ function buildHandler(env: WorkerEnv): Handler {
         ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
         : undefined,
     preferredDialects: config.preferredDialects,
+    sharedUserStore: kv && createKvUserStore(kv),
     nonces: kv && createKvNonceStore(kv, { onKvError: () => log({ level: "warn", event: "kv_unavailable" }) }),
     log,
     upstreamLabel: sandbox ? "sandbox" : undefined,

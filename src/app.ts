@@ -82,14 +82,15 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
 
   app.use(async (c, next) => {
-    const started = deps.clock();
-    const id = deps.randomId().slice(0, 16);
+    // Set before anything that could throw, so that onError always has a dialect to answer in.
     const url = new URL(c.req.url);
     c.set("dialect", dialectForPath(url.pathname, dialects, preferred));
     c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
     c.set("path", url.pathname + url.search);
     const trace: Trace = {};
     c.set("trace", trace);
+    const started = deps.clock();
+    const id = deps.randomId().slice(0, 16);
     await next();
     c.header("x-request-id", id);
     if (deps.upstreamLabel) c.header("x-dm-bridge-upstream", deps.upstreamLabel);
