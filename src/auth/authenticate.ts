@@ -70,7 +70,9 @@ async function authenticateOAuth(
   if (!constantTimeEqual(expected, p.get("oauth_signature")!)) throw new BridgeError("auth_invalid");
 
   const replayKey = [consumerKey, token, p.get("oauth_nonce"), timestamp].join("\n");
-  if (!(await ctx.nonces.remember(replayKey, ctx.timestampWindowSec * 2000))) throw new BridgeError("auth_replay");
+  // Remembered until its timestamp leaves the window; after that the timestamp check refuses a replay by itself.
+  const ttlMs = Math.max(1_000, (Number(timestamp) + ctx.timestampWindowSec) * 1000 - ctx.clock());
+  if (!(await ctx.nonces.remember(replayKey, ttlMs))) throw new BridgeError("auth_replay");
   return { consumerKey, consumerSecret, token, tokenSecret };
 }
 
