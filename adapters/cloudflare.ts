@@ -9,6 +9,7 @@ import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
+import { fromFetch } from "../src/upstream/upstream-fetch";
 
 /** The bindings of wrangler.toml: vars and the secret arrive as strings, KV as a namespace. */
 export interface WorkerEnv {
@@ -49,7 +50,7 @@ function buildHandler(env: WorkerEnv): Handler {
   }
   const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
   const app = createApp({
-    fetch: sandbox ? async (r) => sandbox.fetch(r) : (r) => fetch(r),
+    fetch: fromFetch(sandbox ? async (url, init) => sandbox.fetch(new Request(url, init)) : (url, init) => fetch(url, init)),
     hmac,
     clock: Date.now,
     randomId,

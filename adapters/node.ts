@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomFillSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../src/app";
@@ -9,9 +9,11 @@ import { ConfigError, parseConfig } from "../src/config";
 import { describeSandboxDemo } from "../src/sandbox/demo-banner";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+import { createUndiciFetch } from "../src/upstream/undici-fetch";
+import { createRandomIdPool } from "../src/oauth/random-pool";
 
 const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
-const randomId = () => randomBytes(16).toString("hex");
+const randomId = createRandomIdPool((bytes) => randomFillSync(bytes));
 const log = (line: object) => process.stdout.write(JSON.stringify({ t: new Date().toISOString(), ...line }) + "\n");
 
 let config;
@@ -32,7 +34,7 @@ if (!upstreamUrl) {
 }
 
 const app = createApp({
-  fetch: (request) => fetch(request),
+  fetch: createUndiciFetch(),
   hmac,
   clock: Date.now,
   randomId,

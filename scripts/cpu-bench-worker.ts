@@ -5,6 +5,7 @@ import { createStaticCredentialStore } from "../src/auth/credential-store";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandboxUsers, DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
+import { fromFetch } from "../src/upstream/upstream-fetch";
 
 export interface BenchRequest {
   url: string;
@@ -37,7 +38,7 @@ async function upstream(request: Request): Promise<Response> {
 }
 
 const app = createApp({
-  fetch: upstream,
+  fetch: fromFetch((url, init) => upstream(new Request(url, init))),
   hmac: createWebHmacSha1(),
   clock: Date.now,
   randomId: () => crypto.randomUUID().replaceAll("-", ""),

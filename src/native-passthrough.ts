@@ -40,15 +40,16 @@ export async function passThroughNativeEvent(request: Request, s: SendServices, 
 
   const forwardedQuery = query.filter(([n]) => !n.startsWith("oauth_"));
   const url = up.signer.endpoint(NATIVE_EVENTS_PATH, forwardedQuery);
-  const forward = new Request(url, {
-    method: "POST",
+  const forward = {
+    method: "POST" as const,
+    url: url.href,
     headers: {
       authorization: await up.signer.authorize("POST", url, forwardedQuery, creds),
       "content-type": request.headers.get("content-type")!,
       accept: "application/json",
     },
-    body: body as Uint8Array<ArrayBuffer>,
-  });
+    body,
+  };
   const { response, body: answer } = await fetchWithDeadline(up.fetch, forward, up.timeoutMs, (r) => r.arrayBuffer());
   trace.upstreamStatus = response.status;
   if (response.ok) await s.budget?.record(creds);

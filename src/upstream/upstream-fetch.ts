@@ -1,6 +1,32 @@
 import { BridgeError, classifyXError } from "../core/errors";
 
-export type FetchLike = (request: Request) => Promise<Response>;
+/**
+ * One upstream call, as plain data: a runtime sends it with whatever client is cheapest there (an undici pool on
+ * Node; `fetch(r.url, r)` anywhere else), without building a WHATWG Request per call.
+ */
+export interface UpstreamRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  signal: AbortSignal;
+}
+
+/** The part of a fetch Response the proxy reads; a fetch Response is one. */
+export interface UpstreamResponse {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export type FetchLike = (request: UpstreamRequest) => Promise<UpstreamResponse>;
+
+/** The runtime's own fetch as the upstream client (Workers, or any runtime without a faster one). */
+export function fromFetch(f: (url: string, init: RequestInit) => Promise<Response>): FetchLike {
+  return (r) => f(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined, signal: r.signal });
+}
 
 const DEADLINE = Symbol("upstream deadline");
 
@@ -17,9 +43,9 @@ export interface UpstreamAnswer {
  */
 export async function fetchUpstreamJson(
   fetch: FetchLike,
-  request: Request,
+  request: Omit<UpstreamRequest, "signal">,
   timeoutMs: number,
-  toError: (response: Response, json: unknown) => BridgeError = toUpstreamError,
+  toError: (response: UpstreamResponse, json: unknown) => BridgeError = toUpstreamError,
 ): Promise<UpstreamAnswer> {
   const { response, body: text } = await fetchWithDeadline(fetch, request, timeoutMs, (r) => r.text());
   const json = parseJsonOrUndefined(text);
@@ -36,12 +62,13 @@ export async function fetchUpstreamJson(
  */
 export async function fetchWithDeadline<T>(
   fetch: FetchLike,
-  request: Request,
+  request: Omit<UpstreamRequest, "signal">,
   timeoutMs: number,
-  read: (response: Response) => Promise<T>,
-): Promise<{ response: Response; body: T }> {
-  // The deadline is our own timer raced against the call, not only an abort signal: fetch follows a signal through
-  // a weak reference, and once that is collected the abort never arrives and the call hangs (seen in the soak).
+  read: (response: UpstreamResponse) => Promise<T>,
+): Promise<{ response: UpstreamResponse; body: T }> {
+  // The deadline is our own timer, cleared on the answer and raced against the call, not only an abort signal:
+  // fetch follows a signal through a weak reference, and once that is collected the abort never arrives and the
+  // call hangs (seen in the soak); AbortSignal.timeout also kept every request alive for the whole timeout.
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -51,7 +78,7 @@ export async function fetchWithDeadline<T>(
     }, timeoutMs);
   });
   try {
-    const response = await Promise.race([fetch(new Request(request, { signal: controller.signal })), deadline]);
+    const response = await Promise.race([fetch({ ...request, signal: controller.signal }), deadline]);
     return { response, body: await Promise.race([read(response), deadline]) };
   } catch (err) {
     if (err === DEADLINE || controller.signal.aborted) throw new BridgeError("upstream_timeout");
@@ -61,7 +88,7 @@ export async function fetchWithDeadline<T>(
   }
 }
 
-export function toUpstreamError(response: Response, json: unknown): BridgeError {
+export function toUpstreamError(response: UpstreamResponse, json: unknown): BridgeError {
   const first = (json as { errors?: { code?: unknown; message?: unknown }[] } | undefined)?.errors?.[0];
   const headers = passedBackHeaders(response);
   if (!first || typeof first.code !== "number") {
@@ -79,7 +106,7 @@ export function toUpstreamError(response: Response, json: unknown): BridgeError 
 }
 
 /** Rate-limit state and Retry-After, which the client must see again whatever the error is. */
-export function passedBackHeaders(response: Response): Record<string, string> {
+export function passedBackHeaders(response: UpstreamResponse): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of PASSED_BACK_HEADERS) {
     const v = response.headers.get(name);

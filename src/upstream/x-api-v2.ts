@@ -1,7 +1,7 @@
 import { BridgeError } from "../core/errors";
 import type { XEventResponse, XNewEventRequest } from "../core/x-types";
 import type { OAuthCredentials, Param } from "../oauth/signature";
-import { fetchUpstreamJson, passedBackHeaders } from "./upstream-fetch";
+import { fetchUpstreamJson, passedBackHeaders, type UpstreamResponse } from "./upstream-fetch";
 import { createUpstreamSigner } from "./upstream-signer";
 import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
 import type { XApi, XApiOptions } from "./x-api";
@@ -20,7 +20,7 @@ export function createXApiV2(o: XApiOptions): XApi {
   async function get(path: string, query: Param[], creds: OAuthCredentials): Promise<unknown> {
     const url = endpoint(path, query);
     const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
-    return (await fetchUpstreamJson(o.fetch, new Request(url, { method: "GET", headers }), o.timeoutMs, toV2Error)).json;
+    return (await fetchUpstreamJson(o.fetch, { method: "GET", url: url.href, headers }, o.timeoutMs, toV2Error)).json;
   }
 
   async function senderOf(conversationId: unknown, recipientId: string, creds: OAuthCredentials): Promise<string> {
@@ -62,11 +62,12 @@ export function createXApiV2(o: XApiOptions): XApi {
       // v2 has no quick replies: refuse before sending rather than deliver the message without them.
       if (data.quick_reply) throw new BridgeError("param_invalid", { param: "quick_reply_options" });
       const url = endpoint(`/2/dm_conversations/with/${target.recipient_id}/messages`);
-      const request = new Request(url, {
-        method: "POST",
+      const request = {
+        method: "POST" as const,
+        url: url.href,
         headers: { authorization: await authorize("POST", url, [], creds), "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ text: data.text, ...(data.attachment ? { attachments: [{ media_id: data.attachment.media.id }] } : {}) }),
-      });
+      };
       // Never retried: after an ambiguous failure the message may already be delivered.
       const answer = await fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error);
       const sent = (answer.json as { data?: { dm_event_id?: unknown; dm_conversation_id?: unknown } }).data;
@@ -92,7 +93,7 @@ export function createXApiV2(o: XApiOptions): XApi {
 }
 
 /** v2 problem documents (`title`, `detail`, `type`, `status`) into the error kinds the dialects render. */
-export function toV2Error(response: Response, json: unknown): BridgeError {
+export function toV2Error(response: UpstreamResponse, json: unknown): BridgeError {
   const doc = (json ?? {}) as { detail?: unknown; type?: unknown; errors?: { message?: unknown }[] };
   const detail = typeof doc.detail === "string" ? doc.detail : typeof doc.errors?.[0]?.message === "string" ? doc.errors[0].message : undefined;
   const type = typeof doc.type === "string" ? doc.type : "";

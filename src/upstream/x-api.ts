@@ -26,28 +26,21 @@ export function createXApi(o: XApiOptions): XApi {
     async lookupUsers(creds, by, values) {
       const query: Param[] = [[by, values.join(",")], ["include_entities", "false"]];
       const url = endpoint("/1.1/users/lookup.json", query);
-      const request = new Request(url, {
-        method: "GET",
-        headers: { authorization: await authorize("GET", url, query, creds), accept: "application/json" },
-      });
-      const { json } = await fetchUpstreamJson(o.fetch, request, o.timeoutMs);
+      const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
+      const { json } = await fetchUpstreamJson(o.fetch, { method: "GET", url: url.href, headers }, o.timeoutMs);
       if (!Array.isArray(json)) throw new BridgeError("upstream_bad_response");
       return json.filter(isUser);
     },
 
     async sendMessage(creds, body) {
       const url = endpoint("/1.1/direct_messages/events/new.json");
-      const request = new Request(url, {
-        method: "POST",
-        headers: {
-          authorization: await authorize("POST", url, [], creds),
-          "content-type": "application/json",
-          accept: "application/json",
-        },
-        body: JSON.stringify(body),
-      });
+      const headers = {
+        authorization: await authorize("POST", url, [], creds),
+        "content-type": "application/json",
+        accept: "application/json",
+      };
       // Never retried: after an ambiguous failure the message may already be delivered.
-      return fetchUpstreamJson(o.fetch, request, o.timeoutMs);
+      return fetchUpstreamJson(o.fetch, { method: "POST", url: url.href, headers, body: JSON.stringify(body) }, o.timeoutMs);
     },
   };
 }

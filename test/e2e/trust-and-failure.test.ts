@@ -4,6 +4,7 @@ import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import type { SandboxFault } from "../../src/sandbox/sandbox-app";
 import { DEMO, encodePairs, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
+import { fromFetch } from "../../src/upstream/upstream-fetch";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
 let h: Harness;
@@ -108,7 +109,7 @@ describe("bad input", () => {
 describe("trust", () => {
   it("sends only to the configured upstream, whatever the client puts in Host, path or parameters", async () => {
     const seen: string[] = [];
-    h = await startHarness({ app: { fetch: (r) => (seen.push(r.url), fetch(r)) } });
+    h = await startHarness({ app: { fetch: fromFetch((url, init) => (seen.push(url), fetch(url, init))) } });
     const req = signLegacyCall({ url: NEW_JSON, form: { screen_name: "../../evil.example/x?y=#", text: "x" } });
     req.headers.set("host", "evil.example");
     await h.call(req);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, type ClientCredentials } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 import { oauthPackageHash } from "../helpers/node-crypto";
+import { fromFetch } from "../../src/upstream/upstream-fetch";
 
 const EVENTS = "/1.1/direct_messages/events/new.json";
 // Seed 004's example body, spaced as it is there; the proxy must not reformat it.
@@ -13,7 +14,7 @@ let h: Harness;
 let upstreamCalls: { url: string; body: string; authorization: string | null; type: string | null }[];
 beforeEach(async () => {
   upstreamCalls = [];
-  h = await startHarness({ app: { fetch: recordingFetch } });
+  h = await startHarness({ app: { fetch: fromFetch((url, init) => recordingFetch(new Request(url, init))) } });
 });
 afterEach(() => h.close());
 
@@ -87,7 +88,7 @@ describe("native passthrough: POST /1.1/direct_messages/events/new.json on the p
   it("answers 504 on an upstream hang and does not try again", async () => {
     await h.close();
     upstreamCalls = [];
-    h = await startHarness({ app: { fetch: recordingFetch, upstreamTimeoutMs: 200 } });
+    h = await startHarness({ app: { fetch: fromFetch((url, init) => recordingFetch(new Request(url, init))), upstreamTimeoutMs: 200 } });
     h.sandbox.setFault("direct_messages/events/new", { kind: "hang" });
     const res = await h.call(signedJsonPost(SEED_BODY));
     expect([res.status, (await res.json()).errors[0].code]).toEqual([504, 130]);

@@ -6,6 +6,7 @@ import { createMemoryNonceStore } from "../../src/auth/nonce-store";
 import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { createSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
+import { createUndiciFetch } from "../../src/upstream/undici-fetch";
 import { nodeHmac, randomId } from "./node-crypto";
 
 export interface Harness {
@@ -38,8 +39,10 @@ export async function startHarness(
   const server = await listenOnLoopback(sandbox.fetch);
   const upstreamUrl = urlOf(server);
   const logs: LogLine[] = [];
+  // The sidecar's own upstream client, so the end-to-end tests cover what production sends with.
+  const upstreamFetch = createUndiciFetch();
   const app = createApp({
-    fetch: (r) => fetch(r),
+    fetch: upstreamFetch,
     hmac: nodeHmac,
     clock: Date.now,
     randomId,
@@ -68,6 +71,7 @@ export async function startHarness(
     received,
     call: (request) => Promise.resolve(app.fetch(request)),
     close: async () => {
+      void upstreamFetch.close();
       if (proxy) await closeServer(proxy);
       await closeServer(server);
     },

@@ -2,6 +2,7 @@ import OAuth from "oauth-1.0a";
 import { describe, expect, it } from "vitest";
 import { buildOAuthHeader, parseOAuthHeader } from "../../src/oauth/authorization-header";
 import { percentEncode } from "../../src/oauth/percent-encode";
+import { createRandomIdPool } from "../../src/oauth/random-pool";
 import { buildBaseString, computeSignature, constantTimeEqual, normalizeBaseUrl, type Param } from "../../src/oauth/signature";
 import { createWebHmacSha1 } from "../../src/oauth/web-hmac";
 import { nodeHmac, oauthPackageHash } from "../helpers/node-crypto";
@@ -71,5 +72,27 @@ describe("OAuth 1.0a signatures", () => {
     expect(constantTimeEqual("abc", "abd")).toBe(false);
     expect(constantTimeEqual("abc", "ab")).toBe(false);
     expect(constantTimeEqual("", "")).toBe(true);
+  });
+});
+
+describe("percentEncode and the random id pool", () => {
+  it("encodes exactly RFC 3986's reserved set, passing unreserved values through", () => {
+    expect(percentEncode("abc-._~XYZ09")).toBe("abc-._~XYZ09");
+    expect(percentEncode("Ladies + Gentlemen!*'()")).toBe("Ladies%20%2B%20Gentlemen%21%2A%27%28%29");
+    expect(percentEncode("ü/🐦=&")).toBe("%C3%BC%2F%F0%9F%90%A6%3D%26");
+    expect(percentEncode("")).toBe("");
+  });
+
+  it("cuts distinct 32-hex-digit ids from one block, refilling it when used up", () => {
+    let fills = 0;
+    const next = createRandomIdPool((b) => {
+      fills++;
+      for (let i = 0; i < b.length; i++) b[i] = (i * 7 + fills * 13) & 0xff;
+    }, 16, 4);
+    const ids = Array.from({ length: 9 }, () => next());
+    expect(fills).toBe(3);
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(9);
+    expect(ids[0]).toBe("0d141b222930373e454c535a61686f76");
   });
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchUpstreamJson } from "../../src/upstream/upstream-fetch";
+import { fetchUpstreamJson, fromFetch } from "../../src/upstream/upstream-fetch";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -23,7 +23,7 @@ afterAll(() => {
 describe("the upstream deadline", () => {
   it("fires even when the garbage collector runs while the upstream hangs", async () => {
     // AbortSignal.timeout() alone is held weakly by fetch: after a collection it never fired, and the soak hung.
-    const pending = fetchUpstreamJson((r) => fetch(r), new Request(url), 300).catch((e: { kind?: string }) => e.kind);
+    const pending = fetchUpstreamJson(fromFetch(fetch), { method: "GET", url, headers: {} }, 300).catch((e: { kind?: string }) => e.kind);
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 20));
       gc();

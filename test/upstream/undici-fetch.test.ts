@@ -1,0 +1,69 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { BridgeError } from "../../src/core/errors";
+import { createUndiciFetch } from "../../src/upstream/undici-fetch";
+import { fetchUpstreamJson } from "../../src/upstream/upstream-fetch";
+
+let server: Server;
+let client: ReturnType<typeof createUndiciFetch>;
+afterEach(async () => {
+  await client?.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+async function listen(handler: Parameters<typeof createServer>[1]) {
+  server = createServer(handler);
+  let connections = 0;
+  server.on("connection", () => connections++);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+describe("createUndiciFetch", () => {
+  it("sends method, headers and body, and keeps its connections open across sequential calls", async () => {
+    const seen: string[] = [];
+    const up = await listen((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c)).on("end", () => {
+        seen.push(`${req.method} ${req.url} ${req.headers["authorization"]} ${req.headers["content-length"]} ${body}`);
+        res.writeHead(200, { "content-type": "application/json", "x-rate-limit-remaining": "7" }).end('{"ok":"ü"}');
+      });
+    });
+    client = createUndiciFetch();
+    for (let i = 0; i < 20; i++) {
+      const answer = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/x?i=${i}`, headers: { authorization: "OAuth a" }, body: '{"t":"é"}' }, 1_000);
+      expect(answer).toEqual({ status: 200, json: { ok: "ü" } });
+    }
+    expect(seen[19]).toBe('POST /x?i=19 OAuth a 10 {"t":"é"}');
+    // Twenty calls, at most two connections (the pool may open a second while the first is being released).
+    expect(up.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("answers 504 for an upstream that never answers, 502 for a refused connection, 502 for an oversized answer", async () => {
+    const up = await listen((req, res) => {
+      if (req.url === "/big") res.end("x".repeat(5_000));
+    });
+    client = createUndiciFetch({ maxResponseBytes: 4_096 });
+    const kindOf = (url: string, timeoutMs = 1_000) =>
+      fetchUpstreamJson(client, { method: "GET", url, headers: {} }, timeoutMs).then(
+        () => "ok",
+        (e: BridgeError) => e.kind,
+      );
+    expect(await kindOf(`${up.url}/hang`, 100)).toBe("upstream_timeout");
+    expect(await kindOf("http://127.0.0.1:1/")).toBe("upstream_unreachable");
+    expect(await kindOf(`${up.url}/big`)).toBe("upstream_unreachable");
+  });
+
+  it("passes an X error document and its rate-limit headers on as a typed error", async () => {
+    const up = await listen((_req, res) => {
+      res.writeHead(429, { "x-rate-limit-reset": "123" }).end('{"errors":[{"code":88,"message":"Rate limit exceeded."}]}');
+    });
+    client = createUndiciFetch();
+    const err = await fetchUpstreamJson(client, { method: "GET", url: up.url, headers: {} }, 1_000).catch((e: BridgeError) => e);
+    expect(err).toBeInstanceOf(BridgeError);
+    expect((err as BridgeError).kind).toBe("rate_limited");
+    expect((err as BridgeError).detail.headers).toEqual({ "x-rate-limit-reset": "123" });
+  });
+});
