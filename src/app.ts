@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { CredentialStore } from "./auth/credential-store";
 import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
 import { BridgeError, toBridgeError } from "./core/errors";
@@ -49,7 +49,7 @@ export interface AppDeps {
   upstreamLabel?: string;
 }
 
-type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace: Trace } };
+type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace: Trace; requestId: string; errorKind: string } };
 
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
@@ -91,9 +91,8 @@ export function createApp(deps: AppDeps) {
     c.set("trace", trace);
     const started = deps.clock();
     const id = deps.randomId().slice(0, 16);
+    c.set("requestId", id);
     await next();
-    c.header("x-request-id", id);
-    if (deps.upstreamLabel) c.header("x-dm-bridge-upstream", deps.upstreamLabel);
     deps.log?.({
       id,
       method: c.req.method,
@@ -101,18 +100,40 @@ export function createApp(deps: AppDeps) {
       dialect: c.get("dialect").name,
       status: c.res.status,
       upstream: trace.upstreamStatus,
-      error: c.res.headers.get("x-dm-bridge-error") ?? undefined,
+      error: c.get("errorKind"),
       ms: deps.clock() - started,
     });
   });
 
-  app.get("/healthz", (c) => c.json({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }));
+  /** The headers every answer carries, so that they are set once, when the answer is built. */
+  function gatewayHeaders(c: Context<Env>, errorKind?: string): Record<string, string> {
+    const headers: Record<string, string> = { "x-request-id": c.get("requestId") };
+    if (deps.upstreamLabel) headers["x-dm-bridge-upstream"] = deps.upstreamLabel;
+    if (errorKind) {
+      headers["x-dm-bridge-error"] = errorKind;
+      c.set("errorKind", errorKind);
+    }
+    return headers;
+  }
+
+  /**
+   * Every answer is built here with all its headers at once: a header added to a finished response makes the
+   * Node adapter turn its cheap response into a full WHATWG one, which cost more than rendering the message.
+   */
+  function respond(c: Context<Env>, r: Rendered, errorKind?: string): Response {
+    const headers = { ...r.headers, "content-type": r.contentType, ...gatewayHeaders(c, errorKind) };
+    return new Response(r.body, { status: r.status, headers });
+  }
+
+  app.get("/healthz", (c) =>
+    respond(c, { status: 200, contentType: "application/json", body: JSON.stringify({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }) }),
+  );
 
   for (const { path, format, dialect } of routeTable(dialects, preferred)) {
     app.post(path, async (c) => {
       c.set("dialect", dialect);
       const ctx = { format, requestPath: c.get("path") };
-      return respond(await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
+      return respond(c, await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
     });
     app.all(path, (c) => {
       c.set("dialect", dialect);
@@ -121,12 +142,16 @@ export function createApp(deps: AppDeps) {
   }
 
   const passthrough = { fetch: deps.fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
-  app.post(NATIVE_EVENTS_PATH, (c) => passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace")));
+  app.post(NATIVE_EVENTS_PATH, async (c) => {
+    const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace"));
+    for (const [name, value] of Object.entries(gatewayHeaders(c))) answer.headers.set(name, value);
+    return answer;
+  });
   app.all(NATIVE_EVENTS_PATH, () => {
     throw new BridgeError("method_not_allowed");
   });
 
-  app.notFound((c) => respond(c.get("dialect").renderError(new BridgeError("route_not_found"), ctxOf(c)), "route_not_found"));
+  app.notFound((c) => respond(c, c.get("dialect").renderError(new BridgeError("route_not_found"), ctxOf(c)), "route_not_found"));
 
   app.onError((err, c) => {
     const e = toBridgeError(err);
@@ -134,7 +159,7 @@ export function createApp(deps: AppDeps) {
     if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
     const rendered = c.get("dialect").renderError(e, ctxOf(c));
     if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
-    return respond(rendered, e.kind);
+    return respond(c, rendered, e.kind);
   });
 
   return app;
@@ -142,11 +167,4 @@ export function createApp(deps: AppDeps) {
 
 function ctxOf(c: { get(key: "format"): Format; get(key: "path"): string }) {
   return { format: c.get("format"), requestPath: c.get("path") };
-}
-
-function respond(r: Rendered, errorKind?: string): Response {
-  const headers = new Headers(r.headers);
-  headers.set("content-type", r.contentType);
-  if (errorKind) headers.set("x-dm-bridge-error", errorKind);
-  return new Response(r.body, { status: r.status, headers });
 }

@@ -8,7 +8,13 @@ export class JsonInteger {
   }
 }
 
+/** A value already serialized, written verbatim: lets a renderer reuse the JSON of an object it has seen before. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 export type JsonValue =
+  | RawJson
   | string
   | number
   | boolean
@@ -20,6 +26,7 @@ export type JsonValue =
 export function serializeJson(value: JsonValue | undefined): string {
   if (value === undefined || value === null) return "null";
   if (value instanceof JsonInteger) return value.digits;
+  if (value instanceof RawJson) return value.text;
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";

@@ -2,7 +2,7 @@ import type { DirectMessage } from "../core/direct-message";
 import type { BridgeError, ErrorKind } from "../core/errors";
 import { formatCreatedAt } from "../core/created-at";
 import { withExactIds } from "../core/exact-ids";
-import { JsonInteger, serializeJson } from "../core/json";
+import { JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Rendered } from "./dialect";
@@ -57,6 +57,18 @@ export function renderUser(user: XUser) {
   return withExactIds(user, NOT_RENDERED);
 }
 
+// Cached users are the same objects from one message to the next, so their JSON is written once per object.
+const renderedUsers = new WeakMap<XUser, RawJson>();
+
+function renderUserJson(user: XUser): RawJson {
+  let json = renderedUsers.get(user);
+  if (!json) {
+    json = new RawJson(serializeJson(renderUser(user)));
+    renderedUsers.set(user, json);
+  }
+  return json;
+}
+
 export const twitter11: Dialect = {
   name: "twitter-1.1",
   prefixes: ["/1.1/"],
@@ -71,11 +83,11 @@ export const twitter11: Dialect = {
       id: new JsonInteger(dm.id),
       id_str: dm.id,
       text: dm.text,
-      sender: renderUser(sender),
+      sender: renderUserJson(sender),
       sender_id: new JsonInteger(sender.id_str),
       sender_id_str: sender.id_str,
       sender_screen_name: sender.screen_name,
-      recipient: renderUser(recipient),
+      recipient: renderUserJson(recipient),
       recipient_id: new JsonInteger(recipient.id_str),
       recipient_id_str: recipient.id_str,
       recipient_screen_name: recipient.screen_name,

@@ -2,8 +2,12 @@ import { BridgeError } from "../core/errors";
 
 /** Reads at most `maxBytes`, refusing early on a declared length and cancelling the stream past the limit. */
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
+  const length = request.headers.get("content-length");
+  const declared = Number(length ?? "0");
   if (declared > maxBytes) throw new BridgeError("body_too_large", { limit: maxBytes });
+  // A declared length bounds what the HTTP parser delivers, so one whole-body read is safe; on Node's adapter it
+  // also skips the web stream that reading through `body` would build for every request.
+  if (length !== null && /^[0-9]+$/.test(length)) return new Uint8Array(await request.arrayBuffer());
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

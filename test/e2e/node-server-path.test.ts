@@ -1,0 +1,75 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "../helpers/harness";
+import { signLegacyCall } from "../helpers/legacy-client";
+
+/** Through a real @hono/node-server listener, as the sidecar serves: the paths the in-process tests do not take. */
+let h: Harness;
+let server: ServerType;
+let base: string;
+beforeEach(async () => {
+  h = await startHarness({ app: { maxBodyBytes: 2_048 } });
+  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((r) => server.once("listening", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  await new Promise((r) => server.close(r));
+  await h.close();
+});
+
+function send(path: string, headers: Record<string, string>, chunks: string[]): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: "POST", headers }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+async function signed(form: Record<string, string>) {
+  const r = signLegacyCall({ url: `${base}/1.1/direct_messages/new.json`, form });
+  return { authorization: r.headers.get("authorization")!, body: await r.text() };
+}
+
+describe("the Node listener path", () => {
+  it("reads a body with a declared length, answers with the request id and upstream label it logged", async () => {
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "over the wire" });
+    const res = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)) }, [body]);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).text).toBe("over the wire");
+    expect(res.headers["x-request-id"]).toBe(h.logs.at(-1)!.id);
+    expect(h.logs.at(-1)).toMatchObject({ status: 200, error: undefined, dialect: "twitter-1.1" });
+  });
+
+  it("reads a chunked body without a length, and refuses one past the limit with 413 and the error kind", async () => {
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "in chunks" });
+    const half = Math.floor(body.length / 2);
+    const ok = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded" }, [body.slice(0, half), body.slice(half)]);
+    expect([ok.status, JSON.parse(ok.body).text]).toEqual([200, "in chunks"]);
+    const big = await signed({ screen_name: "dougw", text: "x".repeat(3_000) });
+    const refused = await send("/1.1/direct_messages/new.json", { authorization: big.authorization, "content-type": "application/x-www-form-urlencoded" }, [big.body.slice(0, 1_500), big.body.slice(1_500)]);
+    expect(refused.status).toBe(413);
+    expect(refused.headers["x-dm-bridge-error"]).toBe("body_too_large");
+    expect(h.logs.at(-1)).toMatchObject({ status: 413, error: "body_too_large" });
+    expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["in chunks"]);
+  });
+
+  it("renders a cached user identically on the second message, ids above 2^53 digit for digit", async () => {
+    const bodies: string[] = [];
+    for (const text of ["first", "second"]) {
+      const { authorization, body } = await signed({ user_id: "1855000000000000999", text });
+      const res = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }, [body]);
+      expect(res.status).toBe(200);
+      bodies.push(res.body);
+    }
+    const recipientOf = (raw: string) => raw.slice(raw.indexOf('"recipient":'), raw.indexOf(',"recipient_id"'));
+    expect(recipientOf(bodies[0]!)).toContain('"recipient":{"id":1855000000000000999,"id_str":"1855000000000000999"');
+    expect(recipientOf(bodies[1]!)).toBe(recipientOf(bodies[0]!));
+  });
+});
