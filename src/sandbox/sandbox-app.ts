@@ -19,6 +19,8 @@ export interface SandboxOptions {
   tokens?: Record<string, string>;
   /** Messages a sender may send before the sandbox answers 429 code 88, as X's daily limit would. */
   dailyLimitPerUser?: number;
+  /** Keep only the newest this many events in `stats.events`, so a long benchmark does not grow the sandbox. */
+  maxRecordedEvents?: number;
 }
 
 export interface SandboxStats {
@@ -43,7 +45,13 @@ export function createSandbox(o: SandboxOptions) {
   });
   const stats: SandboxStats = { calls: {}, lookups: [], events: [] };
   const faults = new Map<string, { fault: SandboxFault; remaining: number }>();
-  const ledger = createSendLedger({ users, clock: o.clock, dailyLimitPerUser: o.dailyLimitPerUser ?? 1000, events: stats.events });
+  const ledger = createSendLedger({
+    users,
+    clock: o.clock,
+    dailyLimitPerUser: o.dailyLimitPerUser ?? 1000,
+    events: stats.events,
+    maxRecordedEvents: o.maxRecordedEvents,
+  });
 
   const app = new Hono<{ Variables: { token: string } }>();
 

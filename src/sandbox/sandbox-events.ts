@@ -25,6 +25,8 @@ export interface SendLedgerOptions {
   clock: () => number;
   dailyLimitPerUser: number;
   events: SentEvent[];
+  /** Keeps only the newest events, so that a long benchmark run does not grow the sandbox. */
+  maxRecordedEvents?: number;
 }
 
 export function createSendLedger(o: SendLedgerOptions) {
@@ -43,6 +45,7 @@ export function createSendLedger(o: SendLedgerOptions) {
       sentBy.set(sender.user.id_str, sentToday + 1);
       const event: SentEvent = { id: String(nextEventId++), sender_id: sender.user.id_str, ...message };
       o.events.push(event);
+      if (o.maxRecordedEvents !== undefined && o.events.length > o.maxRecordedEvents) o.events.shift();
       return event;
     },
   };
