@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { commandOutput, hasCommand } from "./processes";
+
+/** Installs nginx and wrk from Debian's packages when missing and running as root; otherwise says what to run. */
+export function ensureTools(): void {
+  const missing = ["nginx", "wrk", "taskset"].filter((c) => !hasCommand(c));
+  if (missing.length === 0) return;
+  const packages = missing.map((c) => (c === "taskset" ? "util-linux" : c));
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing ${missing.join(", ")}: run as root \`apt-get update && apt-get install -y ${packages.join(" ")}\` and retry`);
+  }
+  process.stderr.write(`installing ${packages.join(" ")} from Debian's packages…\n`);
+  commandOutput("apt-get", ["update", "-qq"]);
+  commandOutput("sh", ["-c", `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(" ")} 2>&1`]);
+  const still = missing.filter((c) => !hasCommand(c));
+  if (still.length) throw new Error(`could not install ${still.join(", ")}`);
+}
+
+export function describeMachine(layout: { hop?: string; upstream?: string; wrk?: string }) {
+  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown CPU";
+  return {
+    cpu: model.trim(),
+    cores: cpus().length,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB RAM`,
+    kernel: `Linux ${commandOutput("uname", ["-r"])}`,
+    node: process.versions.node,
+    nginx: commandOutput("sh", ["-c", "nginx -v 2>&1"]).replace("nginx version: ", ""),
+    wrk: commandOutput("sh", ["-c", "wrk -v 2>&1 | head -1"]).replace(/ Copyright.*$/, ""),
+    layout: layout.hop
+      ? `Pinned with taskset: the hop (nginx or dm-bridge) alone on CPU ${layout.hop}; the upstream and wrk share CPU ${layout.upstream}.`
+      : "Not pinned: the scheduler spread wrk, hop and upstream over the cores.",
+  };
+}

@@ -1,0 +1,73 @@
+import { createWriteStream } from "node:fs";
+import { buildOAuthHeader } from "../src/oauth/authorization-header";
+import { percentEncode } from "../src/oauth/percent-encode";
+import { buildBaseString, buildSigningKey, type HmacSha1, type OAuthCredentials, type Param } from "../src/oauth/signature";
+
+/** What every request of one benchmark phase shares; only the nonce differs from one request to the next. */
+export interface SignedRequestTemplate {
+  /** The URL as the receiver will rebuild it from its Host header: that is the URL it verifies against. */
+  url: string;
+  /** Form parameters, which OAuth signs (a JSON body is not signed). */
+  form?: readonly Param[];
+  creds: OAuthCredentials;
+  /** Seconds. Shared by the whole file, so a file must be sent within the receiver's timestamp window. */
+  timestamp: number;
+}
+
+const MARK = "BENCHNONCEMARK";
+const NONCE = /^[0-9A-Za-z]{8,64}$/;
+
+/**
+ * Returns nonce -> Authorization header. The base string is built once around a marker and only the nonce is
+ * spliced in, so signing a million requests costs a million HMACs and little else. Nonces must be unreserved
+ * characters, which percent-encoding leaves alone, for the splice to equal a full rebuild.
+ */
+export function createRequestSigner(t: SignedRequestTemplate, hmac: (key: string, data: string) => string) {
+  const oauthOf = (nonce: string): Param[] => [
+    ["oauth_consumer_key", t.creds.consumerKey],
+    ["oauth_nonce", nonce],
+    ["oauth_signature_method", "HMAC-SHA1"],
+    ["oauth_timestamp", String(t.timestamp)],
+    ["oauth_token", t.creds.token],
+    ["oauth_version", "1.0"],
+  ];
+  const base = buildBaseString("POST", t.url, [...(t.form ?? []), ...oauthOf(MARK)]);
+  const [before, after] = base.split(MARK) as [string, string];
+  const key = buildSigningKey(t.creds.consumerSecret, t.creds.tokenSecret);
+  const [headBefore, headAfter] = buildOAuthHeader([...oauthOf(MARK), ["oauth_signature", "SIG"]]).split(MARK) as [string, string];
+  const [headMiddle, headEnd] = headAfter.split('"SIG"') as [string, string];
+  return (nonce: string): string => {
+    if (!NONCE.test(nonce)) throw new Error(`nonce must be 8-64 letters or digits: ${nonce}`);
+    const signature = hmac(key, before + nonce + after);
+    return headBefore + nonce + headMiddle + '"' + percentEncode(signature) + '"' + headEnd;
+  };
+}
+
+/** One request per line, `authorization<TAB>body`, as bench/requests.lua reads them. */
+export function formatRequestLine(authorization: string, body: string): string {
+  if (/[\t\n]/.test(authorization + body)) throw new Error("a request line cannot hold a tab or a newline");
+  return `${authorization}\t${body}\n`;
+}
+
+/** Writes `count` requests with nonces `<prefix><index>`, in large chunks. */
+export async function writeRequestFile(
+  path: string,
+  count: number,
+  sign: (nonce: string) => string,
+  body: string,
+  noncePrefix: string,
+): Promise<void> {
+  const out = createWriteStream(path);
+  let chunk = "";
+  for (let i = 0; i < count; i++) {
+    chunk += formatRequestLine(sign(noncePrefix + i.toString(36).padStart(6, "0")), body);
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+      chunk = "";
+    }
+  }
+  out.end(chunk);
+  await new Promise<void>((resolve, reject) => out.on("finish", resolve).on("error", reject));
+}
+
+export type { HmacSha1 };

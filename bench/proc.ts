@@ -1,0 +1,46 @@
+import { readFileSync, writeFileSync } from "node:fs";
+
+/** utime + stime of /proc/<pid>/stat, in clock ticks (fields 14 and 15; the name in parentheses may hold spaces). */
+export function parseCpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error("unreadable /proc stat line");
+  return utime + stime;
+}
+
+/** A `VmHWM:` / `VmRSS:` line of /proc/<pid>/status, in kB. */
+export function parseStatusKb(status: string, field: "VmHWM" | "VmRSS"): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+  if (!m) throw new Error(`no ${field} in /proc status`);
+  return Number(m[1]);
+}
+
+export const cpuTicksOf = (pid: number) => parseCpuTicks(readFileSync(`/proc/${pid}/stat`, "utf8"));
+export const statusKbOf = (pid: number, field: "VmHWM" | "VmRSS") => parseStatusKb(readFileSync(`/proc/${pid}/status`, "utf8"), field);
+
+/** Resets the peak-RSS mark (VmHWM) so the measured run's peak excludes start-up and warm-up. Needs the owner or root. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Busy and total jiffies of every CPU together, from the first line of /proc/stat (idle and iowait are not busy). */
+export function parseMachineTicks(procStat: string): { busy: number; total: number } {
+  const f = procStat.split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+
+/** CPU of this process's waited-for children (cutime + cstime): wrk's own CPU once it has exited. */
+export function parseChildTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[13]) + Number(fields[14]);
+}
+
+export const machineTicks = () => parseMachineTicks(readFileSync("/proc/stat", "utf8"));
+export const childTicksOfSelf = () => parseChildTicks(readFileSync("/proc/self/stat", "utf8"));

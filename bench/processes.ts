@@ -1,0 +1,85 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createServer, connect } from "node:net";
+
+/** Every child this run started, so that an error or Ctrl-C still stops them (by pid, nothing else). */
+const started: ChildProcess[] = [];
+const stopping = new Set<ChildProcess>();
+
+export function startProcess(cmd: string, args: string[], o: { cpus?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): ChildProcess {
+  const [file, argv] = o.cpus ? ["taskset", ["-c", o.cpus, cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, { env: o.env ?? process.env, stdio: ["ignore", o.quiet ? "ignore" : "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  child.on("exit", (code, signal) => {
+    if (!stopping.has(child)) process.stderr.write(`${cmd} (pid ${child.pid}) ended unexpectedly: ${signal ?? `exit code ${code}`} ${stderr}\n`);
+  });
+  started.push(child);
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  stopping.add(child);
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function stopAll(): void {
+  for (const c of started) {
+    stopping.add(c);
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function runCommand(cmd: string, args: string[], cpus?: string): Promise<string> {
+  const [file, argv] = cpus ? ["taskset", ["-c", cpus, cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`))));
+  });
+}
+
+export function commandOutput(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return (e.stdout || e.stderr || "").trim();
+  }
+}
+
+export function hasCommand(cmd: string): boolean {
+  return commandOutput("sh", ["-c", `command -v ${cmd} || true`]) !== "";
+}
