@@ -35,7 +35,8 @@ export default defineConfig({
     cloudflareTest({
       miniflare: {
         compatibilityDate: bundle.compatibilityDate,
-        kvNamespaces: ["TEST_KV"],
+        // SHARED_KV is the namespace kv-a and kv-b are bound to, so tests can read what they wrote.
+        kvNamespaces: { TEST_KV: "TEST_KV", SHARED_KV: SHARED_KV.DM_BRIDGE_KV },
         serviceBindings: {
           SANDBOX_WORKER: "sandbox",
           SANDBOX_WORKER_2: "sandbox-2",

@@ -32,7 +32,12 @@ function randomId(): string {
   return hex;
 }
 
-type Handler = (request: Request) => Response | Promise<Response>;
+/** The part of the Workers ExecutionContext the adapter uses. */
+interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+type Handler = (request: Request, ctx?: WaitUntil) => Response | Promise<Response>;
 
 // One app per env object, which an isolate keeps for every request it serves: caches and nonces live as long.
 const handlers = new WeakMap<WorkerEnv, Handler>();
@@ -49,6 +54,7 @@ function buildHandler(env: WorkerEnv): Handler {
     return refuseMisconfigured(err);
   }
   const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
+  const userStore = kv && createKvUserStore(kv);
   const app = createApp({
     fetch: fromFetch(sandbox ? async (url, init) => sandbox.fetch(new Request(url, init)) : (url, init) => fetch(url, init)),
     hmac,
@@ -69,12 +75,17 @@ function buildHandler(env: WorkerEnv): Handler {
         ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
         : undefined,
     preferredDialects: config.preferredDialects,
-    sharedUserStore: kv && createKvUserStore(kv),
+    sharedUserStore: userStore,
     nonces: kv && createKvNonceStore(kv, { onKvError: () => log({ level: "warn", event: "kv_unavailable" }) }),
     log,
     upstreamLabel: sandbox ? "sandbox" : undefined,
   });
-  return (request) => app.fetch(request);
+  return async (request, ctx) => {
+    const response = await app.fetch(request);
+    // Cache writes a request started run past its answer; the isolate must not be stopped under them.
+    if (userStore) ctx?.waitUntil(userStore.settled());
+    return response;
+  };
 }
 
 /** A broken configuration is the operator's to read in the log; the client gets its dialect's internal error. */
@@ -90,9 +101,9 @@ function refuseMisconfigured(err: ConfigError): Handler {
 }
 
 export default {
-  fetch(request: Request, env: WorkerEnv): Response | Promise<Response> {
+  fetch(request: Request, env: WorkerEnv, ctx?: WaitUntil): Response | Promise<Response> {
     let handler = handlers.get(env);
     if (!handler) handlers.set(env, (handler = buildHandler(env)));
-    return handler(request);
+    return handler(request, ctx);
   },
 };

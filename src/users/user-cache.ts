@@ -26,6 +26,9 @@ export interface SharedUserStore {
   put(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
+/** Fields of a users/lookup answer that describe the authenticating user's relationship to the user. */
+const RELATIONSHIP_FLAGS = ["following", "follow_request_sent", "notifications", "muting", "blocking", "blocked_by"] as const;
+
 export type CachedName = { id: string } | { missing: true } | undefined;
 
 export function createUserCache(options: UserCacheOptions, shared?: SharedUserStore) {
@@ -59,7 +62,13 @@ export function createUserCache(options: UserCacheOptions, shared?: SharedUserSt
     async sharedProfile(id: string): Promise<XUser | undefined> {
       const v = await sharedGet(`u:${id}`);
       if (v === undefined) return undefined;
-      const user = JSON.parse(v) as XUser;
+      let user: XUser;
+      try {
+        user = JSON.parse(v) as XUser;
+      } catch {
+        // Whatever wrote it, an unreadable entry is a miss: the lookup that follows writes a good one.
+        return undefined;
+      }
       profiles.set(id, user);
       return user;
     },
@@ -67,6 +76,9 @@ export function createUserCache(options: UserCacheOptions, shared?: SharedUserSt
     remember(user: XUser): XUser {
       const { status: _dropped, ...kept } = user;
       const slim = kept as XUser;
+      // The cache is shared by every caller: a flag that says how the caller who looked the user up relates to
+      // them must not be shown to another caller.
+      for (const flag of RELATIONSHIP_FLAGS) if (flag in slim) slim[flag] = false;
       const name = slim.screen_name.toLowerCase();
       profiles.set(slim.id_str, slim);
       ids.set(name, slim.id_str);

@@ -30,7 +30,10 @@ export function createUserDirectory(
   const batch = createLookupBatcher({ lookup, windowMs: options.batchWindowMs });
   const inFlight = new Map<string, Promise<XUser>>();
 
-  function once(key: string, load: () => Promise<XUser>): Promise<XUser> {
+  // In flight per caller: a load fails with its caller's error (a revoked token, that token's rate limit), which
+  // must not reach another caller waiting on the same name. Results, once cached, are shared.
+  function once(creds: OAuthCredentials, name: string, load: () => Promise<XUser>): Promise<XUser> {
+    const key = `${creds.consumerKey}\n${creds.token}\n${name}`;
     let pending = inFlight.get(key);
     if (!pending) {
       pending = load().finally(() => inFlight.delete(key));
@@ -52,14 +55,14 @@ export function createUserDirectory(
     const hit = cache.peekProfile(id);
     if (hit) return Promise.resolve(hit);
     if (cache.peekMissing(`id:${id}`)) return Promise.reject(notFound());
-    return once(`id:${id}`, async () => (await cache.sharedProfile(id)) ?? fetchUser(creds, "user_id", id, `id:${id}`));
+    return once(creds, `id:${id}`, async () => (await cache.sharedProfile(id)) ?? fetchUser(creds, "user_id", id, `id:${id}`));
   }
 
   function byName(name: string, creds: OAuthCredentials): Promise<XUser> {
     const known = cache.peekName(name);
     if (known && "missing" in known) return Promise.reject(notFound());
     if (known) return byId(known.id, creds);
-    return once(`name:${name}`, async () => {
+    return once(creds, `name:${name}`, async () => {
       const shared = await cache.sharedName(name);
       if (shared && "missing" in shared) throw notFound();
       if (shared) return byId(shared.id, creds);

@@ -17,6 +17,7 @@ declare module "cloudflare:workers" {
     CONFIGURED_WORKER: ServiceBinding;
     MISCONFIGURED_WORKER: ServiceBinding;
     TEST_KV: KvNamespace;
+    SHARED_KV: KvNamespace;
   };
 }
 
