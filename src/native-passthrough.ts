@@ -1,4 +1,5 @@
 import { authenticate } from "./auth/authenticate";
+import { sendWithinBudget } from "./auth/send-budget";
 import { BridgeError } from "./core/errors";
 import { parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
@@ -36,7 +37,6 @@ export async function passThroughNativeEvent(request: Request, s: SendServices, 
     },
     s.auth,
   );
-  await s.budget?.check(creds);
 
   const forwardedQuery = query.filter(([n]) => !n.startsWith("oauth_"));
   const url = up.signer.endpoint(NATIVE_EVENTS_PATH, forwardedQuery);
@@ -50,9 +50,13 @@ export async function passThroughNativeEvent(request: Request, s: SendServices, 
     },
     body,
   };
-  const { response, body: answer } = await fetchWithDeadline(up.fetch, forward, up.timeoutMs, (r) => r.arrayBuffer());
+  const { response, body: answer } = await sendWithinBudget(
+    s.budget,
+    creds,
+    () => fetchWithDeadline(up.fetch, forward, up.timeoutMs, (r) => r.arrayBuffer()),
+    ({ response }) => response.status >= 400,
+  );
   trace.upstreamStatus = response.status;
-  if (response.ok) await s.budget?.record(creds);
   const headers = new Headers();
   for (const name of PASSED_BACK) {
     const v = response.headers.get(name);

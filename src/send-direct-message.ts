@@ -8,7 +8,7 @@ import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import type { Param } from "./oauth/signature";
 import type { XApi } from "./upstream/x-api";
-import type { SendBudget } from "./auth/send-budget";
+import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
 import type { UserDirectory } from "./users/user-directory";
 
 export interface SendServices {
@@ -47,10 +47,9 @@ export async function sendDirectMessage(
   const legacy = dialect.parseRequest(params);
   const extras = parseMessageExtras(params);
   const recipient = await s.users.resolve(legacy.recipient, creds);
-  await s.budget?.check(creds);
-  const answer = await s.xApi.sendMessage(creds, buildMessageCreateEvent(recipient.id_str, legacy.text, extras));
+  const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
+  const answer = await sendWithinBudget(s.budget, creds, () => s.xApi.sendMessage(creds, event));
   trace.upstreamStatus = answer.status;
-  s.budget?.record(creds);
   const sent = answer.json;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
   const sender = await s.users

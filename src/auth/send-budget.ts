@@ -6,9 +6,36 @@ import type { OAuthCredentials } from "../oauth/signature";
  * early with the legacy rate-limit error instead of spending an upstream call on a certain 429.
  */
 export interface SendBudget {
-  /** Throws rate_limited when the caller's or the app's budget is spent. */
-  check(creds: OAuthCredentials): void | Promise<void>;
-  record(creds: OAuthCredentials): void | Promise<void>;
+  /**
+   * Takes one message from the caller's and the app's budgets before it is sent, so that concurrent sends cannot
+   * overshoot, or throws rate_limited when either is spent. Returns the function that gives the message back.
+   */
+  reserve(creds: OAuthCredentials): Release | Promise<Release>;
+}
+
+export type Release = () => void | Promise<void>;
+
+/**
+ * One send against the budget: reserved first, given back only when the upstream answered that it did not send
+ * (an error status). A timeout or a broken connection may have delivered the message, so it stays counted.
+ */
+export async function sendWithinBudget<T>(
+  budget: SendBudget | undefined,
+  creds: OAuthCredentials,
+  send: () => Promise<T>,
+  refusedUpstream: (result: T) => boolean = () => false,
+): Promise<T> {
+  const release = await budget?.reserve(creds);
+  let result: T;
+  try {
+    result = await send();
+  } catch (err) {
+    const status = err instanceof BridgeError ? err.detail.upstreamStatus : undefined;
+    if (status !== undefined && status >= 400) await release?.();
+    throw err;
+  }
+  if (refusedUpstream(result)) await release?.();
+  return result;
 }
 
 export interface SendLimits {
@@ -33,6 +60,12 @@ export function createMemorySendBudget(limits: SendLimits, clock: () => number):
     return c.counts.reduce((a, b) => a + b, 0);
   }
 
+  function uncount(key: string, takenAt: number): void {
+    const c = counters.get(key);
+    const hour = Math.floor(takenAt / HOUR_MS);
+    if (c && hour > c.hour - WINDOW_HOURS && c.counts[hour % WINDOW_HOURS]! > 0) c.counts[hour % WINDOW_HOURS]! -= 1;
+  }
+
   const keysOf = (creds: OAuthCredentials) =>
     [
       [`user:${creds.consumerKey}:${creds.token}`, limits.perUser],
@@ -40,10 +73,11 @@ export function createMemorySendBudget(limits: SendLimits, clock: () => number):
     ] as const;
 
   return {
-    check(creds) {
+    reserve(creds) {
       const now = clock();
-      for (const [key, limit] of keysOf(creds)) {
-        if (limit !== undefined && count(key, now, 0) >= limit) {
+      const keys = keysOf(creds).filter(([, limit]) => limit !== undefined);
+      for (const [key, limit] of keys) {
+        if (count(key, now, 0) >= limit!) {
           throw new BridgeError("rate_limited", {
             xCode: 88,
             xMessage: "Rate limit exceeded.",
@@ -55,10 +89,11 @@ export function createMemorySendBudget(limits: SendLimits, clock: () => number):
           });
         }
       }
-    },
-    record(creds) {
-      const now = clock();
-      for (const [key, limit] of keysOf(creds)) if (limit !== undefined) count(key, now, 1);
+      for (const [key] of keys) count(key, now, 1);
+      // Given back in the hour it was taken from, which may have passed by the time the upstream answers.
+      return () => {
+        for (const [key] of keys) uncount(key, now);
+      };
     },
   };
 }

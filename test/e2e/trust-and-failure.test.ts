@@ -147,6 +147,23 @@ describe("trust", () => {
     expect(h.sandbox.stats.events).toHaveLength(2);
   });
 
+  it("holds the budget under concurrency: of 10 messages sent at once with 2 left, exactly 2 go out", async () => {
+    h = await startHarness({ app: { sendBudget: createMemorySendBudget({ perUser: 2, perApp: undefined }, Date.now) } });
+    const texts = Array.from({ length: 10 }, (_, i) => `at once ${i}`);
+    const statuses = await Promise.all(texts.map(async (text) => (await send({ screen_name: "dougw", text })).status));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(8);
+    expect(h.sandbox.stats.events).toHaveLength(2);
+  });
+
+  it("gives a message back to the budget when the upstream refused it, not when it may have gone out", async () => {
+    h = await startHarness({ app: { upstreamTimeoutMs: 200, sendBudget: createMemorySendBudget({ perUser: 1, perApp: undefined }, Date.now) } });
+    expect(await firstError(await send({ screen_name: "lonely_heart", text: "refused upstream" }))).toEqual({ status: 403, code: 150 });
+    h.sandbox.setFault("direct_messages/events/new", { kind: "hang" });
+    expect((await send({ screen_name: "dougw", text: "timed out" })).status).toBe(504);
+    expect(await firstError(await send({ screen_name: "dougw", text: "after the timeout" }))).toEqual({ status: 429, code: 88 });
+  });
+
   it("keeps every secret out of the log and out of error bodies; logs one structured line per request", async () => {
     h = await startHarness();
     const bodies: string[] = [];
