@@ -21,6 +21,9 @@ export interface AuthContext {
   timestampWindowSec: number;
 }
 
+/** Clients send 32 to 64 characters; RFC 5849 sets no limit, so this one is generous. */
+const MAX_NONCE_LENGTH = 256;
+
 const REQUIRED = ["oauth_consumer_key", "oauth_token", "oauth_signature", "oauth_timestamp", "oauth_nonce"] as const;
 
 /** Verifies the caller and returns the credentials to sign the upstream call with. */
@@ -47,6 +50,8 @@ async function authenticateOAuth(
     p.set(n, v);
   }
   if (REQUIRED.some((n) => !p.get(n))) throw new BridgeError("auth_invalid");
+  // Every accepted nonce is remembered for the window: its length is the client's to choose, the memory is ours.
+  if (p.get("oauth_nonce")!.length > MAX_NONCE_LENGTH) throw new BridgeError("auth_invalid");
   const method = p.get("oauth_signature_method") ?? "HMAC-SHA1";
   const version = p.get("oauth_version");
   // npm `oauth` sends 1.0A; anything else is a protocol we do not speak.

@@ -147,6 +147,15 @@ describe("trust", () => {
     expect(h.sandbox.stats.events).toHaveLength(2);
   });
 
+  it("refuses a nonce too long to remember (401, nothing sent) and accepts one of 256 characters", async () => {
+    h = await startHarness();
+    const long = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "big nonce" }, nonce: "n".repeat(257) }));
+    expect(await firstError(long)).toEqual({ status: 401, code: 32 });
+    const fits = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "fits" }, nonce: "n".repeat(256) }));
+    expect(fits.status).toBe(200);
+    expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["fits"]);
+  });
+
   it("holds the budget under concurrency: of 10 messages sent at once with 2 left, exactly 2 go out", async () => {
     h = await startHarness({ app: { sendBudget: createMemorySendBudget({ perUser: 2, perApp: undefined }, Date.now) } });
     const texts = Array.from({ length: 10 }, (_, i) => `at once ${i}`);
