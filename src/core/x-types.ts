@@ -2,6 +2,12 @@ import type { XAttachment, XQuickReply } from "./message-extras";
 
 /** Wire objects of the X API v1.1 as they travel, snake_case, mirroring the JSON. */
 
+/**
+ * What an X screen name can be (15 characters today; a few older accounts have more). Anything else names nobody,
+ * and must not reach the upstream: a comma would turn one name into several in users/lookup, a slash a path.
+ */
+export const SCREEN_NAME = /^[A-Za-z0-9_]{1,50}$/;
+
 export interface XUser {
   id: number;
   id_str: string;

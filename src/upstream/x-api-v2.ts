@@ -1,13 +1,13 @@
 import { BridgeError } from "../core/errors";
-import type { XEventResponse, XNewEventRequest } from "../core/x-types";
+import { SCREEN_NAME, type XEventResponse, type XNewEventRequest } from "../core/x-types";
 import type { OAuthCredentials, Param } from "../oauth/signature";
 import { fetchUpstreamJson, passedBackHeaders, type UpstreamResponse } from "./upstream-fetch";
 import { createUpstreamSigner } from "./upstream-signer";
 import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
 import type { XApi, XApiOptions } from "./x-api";
 
-/** A username v2 could hold; anything else cannot exist, and one bad name would fail a whole batch with 400. */
-const USERNAME = /^[A-Za-z0-9_]{1,50}$/;
+// Only a name of SCREEN_NAME's form or an id of these digits enters a path; one bad name would also fail a whole
+// batch with 400.
 const ID = /^[0-9]{1,20}$/;
 
 /**
@@ -44,7 +44,7 @@ export function createXApiV2(o: XApiOptions): XApi {
         if (ids.length === 0) return [];
         json = await get("/2/users", [["ids", ids.join(",")], fields], creds);
       } else {
-        const names = values.filter((v) => USERNAME.test(v));
+        const names = values.filter((v) => SCREEN_NAME.test(v));
         if (names.length === 0) return [];
         json =
           names.length === 1

@@ -1,6 +1,6 @@
 import { BridgeError } from "../core/errors";
 import type { Recipient } from "../core/legacy-request";
-import type { XUser } from "../core/x-types";
+import { SCREEN_NAME, type XUser } from "../core/x-types";
 import type { OAuthCredentials } from "../oauth/signature";
 import { createLookupBatcher, type LookupBy, type LookupUsers } from "./lookup-batcher";
 import { createUserCache, DEFAULT_USER_CACHE, type SharedUserStore, type UserCacheOptions } from "./user-cache";
@@ -59,6 +59,7 @@ export function createUserDirectory(
   }
 
   function byName(name: string, creds: OAuthCredentials): Promise<XUser> {
+    if (!SCREEN_NAME.test(name)) return Promise.reject(notFound());
     const known = cache.peekName(name);
     if (known && "missing" in known) return Promise.reject(notFound());
     if (known) return byId(known.id, creds);

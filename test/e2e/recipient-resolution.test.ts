@@ -47,6 +47,18 @@ describe("recipient resolution against the sandbox's call counts", () => {
     expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["a", "c"]);
   });
 
+  it("a name X could not have (a comma, a slash, 51 characters) is not found without a lookup, and spoils no batch", async () => {
+    const res = await Promise.all([
+      send({ screen_name: "load_6,load_7", text: "comma" }),
+      send({ screen_name: "../load_6", text: "slash" }),
+      send({ screen_name: "x".repeat(51), text: "long" }),
+      send({ screen_name: "load_6", text: "fine" }),
+    ]);
+    expect(res.map((r) => r.status)).toEqual([404, 404, 404, 200]);
+    expect(h.sandbox.stats.lookups.filter((l) => l.some((v) => v.includes("load_")))).toEqual([["load_6"]]);
+    expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["fine"]);
+  });
+
   it("remembers a missing name briefly, so a retrying client does not hammer users/lookup", async () => {
     expect((await send({ screen_name: "no_such_user_y", text: "a" })).status).toBe(404);
     expect((await send({ screen_name: "no_such_user_y", text: "a" })).status).toBe(404);
