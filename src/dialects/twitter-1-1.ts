@@ -40,6 +40,7 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
 
 export function describeInvalid(param: string | undefined): string {
   if (param === "encoding") return "The request is not valid UTF-8.";
+  if (param === "body") return "The request body could not be read.";
   return `${param ?? "A"} parameter is invalid.`;
 }
 

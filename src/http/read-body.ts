@@ -1,7 +1,19 @@
 import { BridgeError } from "../core/errors";
 
-/** Reads at most `maxBytes`, refusing early on a declared length and cancelling the stream past the limit. */
+/**
+ * Reads at most `maxBytes`, refusing early on a declared length and cancelling the stream past the limit. A body
+ * that stops arriving (the client went away mid-request) is the client's fault, a 400, not the gateway's 500.
+ */
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  try {
+    return await readBody(request, maxBytes);
+  } catch (err) {
+    if (err instanceof BridgeError) throw err;
+    throw new BridgeError("param_invalid", { param: "body" });
+  }
+}
+
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const length = request.headers.get("content-length");
   const declared = Number(length ?? "0");
   if (declared > maxBytes) throw new BridgeError("body_too_large", { limit: maxBytes });

@@ -72,4 +72,22 @@ describe("the Node listener path", () => {
     expect(recipientOf(bodies[0]!)).toContain('"recipient":{"id":1855000000000000999,"id_str":"1855000000000000999"');
     expect(recipientOf(bodies[1]!)).toBe(recipientOf(bodies[0]!));
   });
+
+  it("logs a client that hangs up mid-body as its own 400, never as a gateway 500, and sends nothing", async () => {
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "never finished" });
+    for (const headers of [{ "content-length": String(body.length) }, {}]) {
+      const before = h.logs.length;
+      const req = httpRequest(`${base}/1.1/direct_messages/new.json`, {
+        method: "POST",
+        headers: { authorization, "content-type": "application/x-www-form-urlencoded", ...headers },
+      });
+      req.on("error", () => {});
+      req.write(body.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      req.destroy();
+      for (let i = 0; i < 100 && h.logs.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(h.logs.at(-1)).toMatchObject({ status: 400, error: "param_invalid" });
+    }
+    expect(h.sandbox.stats.events).toHaveLength(0);
+  });
 });
