@@ -12,6 +12,7 @@ import { createXApi } from "./upstream/x-api";
 import { createXApiV2 } from "./upstream/x-api-v2";
 import type { UpstreamApi } from "./config";
 import { createUpstreamSigner } from "./upstream/upstream-signer";
+import { echoableSearch } from "./http/form";
 import { NATIVE_EVENTS_PATH, passThroughNativeEvent } from "./native-passthrough";
 import type { SharedUserStore } from "./users/user-cache";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY, type UserDirectoryOptions } from "./users/user-directory";
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps) {
     const url = new URL(c.req.url);
     c.set("dialect", dialectForPath(url.pathname, dialects, preferred));
     c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
-    c.set("path", url.pathname + url.search);
+    c.set("path", url.pathname + echoableSearch(url.search));
     const trace: Trace = {};
     c.set("trace", trace);
     const started = deps.clock();

@@ -28,6 +28,19 @@ export function parseQuery(url: string): Param[] {
   return parseForm(url.slice(q + 1, hash < 0 ? undefined : hash));
 }
 
+/**
+ * A query string fit to echo in an error document's `request`: as sent, less the OAuth protocol parameters, which
+ * are credentials material (a signature, a token) that error pages and the logs that keep them should not hold.
+ */
+export function echoableSearch(search: string): string {
+  if (!search.includes("oauth_") && !/oauth%5f/i.test(search)) return search;
+  const kept = search
+    .replace(/^\?/, "")
+    .split("&")
+    .filter((part) => !/^oauth(_|%5f)/i.test(part));
+  return kept.length === 0 ? "" : `?${kept.join("&")}`;
+}
+
 function decodeComponent(raw: string): string {
   const s = raw.includes("+") ? raw.replace(/\+/g, " ") : raw;
   if (!s.includes("%")) return s;

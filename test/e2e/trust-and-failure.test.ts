@@ -192,4 +192,17 @@ describe("trust", () => {
     expect(h.logs[1]).toMatchObject({ status: 401, error: "auth_invalid" });
     for (const line of h.logs) expect(line).toEqual(expect.objectContaining({ id: expect.any(String), ms: expect.any(Number) }));
   });
+
+  it("echoes the called path and query in the older dialects' errors, but none of its oauth_ parameters", async () => {
+    h = await startHarness();
+    const signed = signLegacyCall({ url: `${PROXY}/1/direct_messages/new.json`, query: { screen_name: "nobody_here", text: "hi" }, creds: { ...DEMO, tokenSecret: "wrong" } });
+    const url = new URL(signed.url);
+    const oauth = Object.fromEntries(/OAuth (.*)/.exec(signed.headers.get("authorization")!)![1]!.split(", ").map((p) => p.split("=").map((v) => decodeURIComponent(v.replace(/"/g, "")))));
+    for (const [k, v] of Object.entries(oauth)) url.searchParams.set(k, v as string);
+    const res = await h.call(new Request(url, { method: "POST" }));
+    const body = await res.json();
+    expect(res.status).toBe(401);
+    expect(body.request).toBe("/1/direct_messages/new.json?screen_name=nobody_here&text=hi");
+    expect(JSON.stringify(body)).not.toContain(oauth.oauth_signature);
+  });
 });
