@@ -34,7 +34,8 @@ export const GATEWAY_ERRORS = {
   upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
   upstream_unreachable: [502, fixed("The X API could not be reached.")],
   upstream_bad_response: [502, fixed("The X API sent an answer that could not be read.")],
-  upstream_error: [502, fixed("Internal error.")],
+  // X's own sentence where X sent one: a code no legacy rule names (326, 214, …) still says what went wrong.
+  upstream_error: [502, (e: BridgeError) => e.detail.xMessage ?? "Internal error."],
   internal: [500, fixed("Internal error.")],
 } as const satisfies Partial<LegacyErrorTable>;
 

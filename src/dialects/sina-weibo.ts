@@ -33,7 +33,7 @@ export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   upstream_timeout: [504, 50400, fixed("Error: the X API did not answer in time; the message may not have been sent!")],
   upstream_unreachable: [502, 50200, fixed("Error: the X API could not be reached!")],
   upstream_bad_response: [502, 50200, fixed("Error: the X API sent an answer that could not be read!")],
-  upstream_error: [502, 50200, fixed("Error: system error!")],
+  upstream_error: [502, 50200, (e) => (e.detail.xMessage ? `Error: ${e.detail.xMessage}` : "Error: system error!")],
   internal: [500, 50000, fixed("Error: system error!")],
 };
 

@@ -101,7 +101,7 @@ const EXPECTED: Record<ErrorKind, [number, string]> = {
   upstream_timeout: [504, "50400:Error: the X API did not answer in time; the message may not have been sent!"],
   upstream_unreachable: [502, "50200:Error: the X API could not be reached!"],
   upstream_bad_response: [502, "50200:Error: the X API sent an answer that could not be read!"],
-  upstream_error: [502, "50200:Error: system error!"],
+  upstream_error: [502, "50200:Error: Internal error"],
   internal: [500, "50000:Error: system error!"],
 };
 

@@ -120,7 +120,7 @@ const EXPECTED: Record<ErrorKind, [number, string]> = {
   upstream_timeout: [504, "The X API did not answer in time; the message may not have been sent."],
   upstream_unreachable: [502, "The X API could not be reached."],
   upstream_bad_response: [502, "The X API sent an answer that could not be read."],
-  upstream_error: [502, "Internal error."],
+  upstream_error: [502, "Internal error"],
   internal: [500, "Internal error."],
 };
 
