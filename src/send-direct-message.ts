@@ -51,11 +51,19 @@ export async function sendDirectMessage(
   const answer = await sendWithinBudget(s.budget, creds, () => s.xApi.sendMessage(creds, event));
   trace.upstreamStatus = answer.status;
   const sent = answer.json;
-  // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
-  const sender = await s.users
-    .resolve({ by: "id", value: senderIdOf(sent) }, creds)
-    .catch(() => placeholderUser(senderIdOf(sent)));
-  return dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
+  try {
+    // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
+    const sender = await s.users
+      .resolve({ by: "id", value: senderIdOf(sent) }, creds)
+      .catch(() => placeholderUser(senderIdOf(sent)));
+    return dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
+  } catch (err) {
+    // An accepted message with an unreadable answer: the status tells the dialect to say it may have gone out.
+    if (err instanceof BridgeError && err.kind === "upstream_bad_response") {
+      throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
+    }
+    throw err;
+  }
 }
 
 async function readParams(request: Request, maxBodyBytes: number): Promise<Param[]> {

@@ -3,7 +3,7 @@ import { parseLegacyRequest } from "../core/legacy-request";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
 import { errorHeaders, fixed, renderDocument } from "./legacy-document";
 import { SEED_002_XML, toTwitter10Message, TWITTER_1_0_RECIPIENT } from "./twitter-1-0";
-import { statusOf } from "./twitter-1-1";
+import { describeBadResponse, statusOf } from "./error-wording";
 
 type SinaError = readonly [status: number, code: number, message: (e: BridgeError) => string];
 
@@ -32,7 +32,7 @@ export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   unsupported_media_type: [415, 41500, fixed("Error: parameters must be sent as application/x-www-form-urlencoded!")],
   upstream_timeout: [504, 50400, fixed("Error: the X API did not answer in time; the message may not have been sent!")],
   upstream_unreachable: [502, 50200, fixed("Error: the X API could not be reached!")],
-  upstream_bad_response: [502, 50200, fixed("Error: the X API sent an answer that could not be read!")],
+  upstream_bad_response: [502, 50200, (e) => `Error: ${describeBadResponse(e)}`],
   upstream_error: [502, 50200, (e) => (e.detail.xMessage ? `Error: ${e.detail.xMessage}` : "Error: system error!")],
   internal: [500, 50000, fixed("Error: system error!")],
 };

@@ -7,7 +7,7 @@ import { pickUserFields, type UserField } from "../core/legacy-user";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Format, Rendered, RequestContext } from "./dialect";
 import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, statusOf } from "./twitter-1-1";
+import { describeInvalid, statusOf } from "./error-wording";
 
 const profileUrl = (u: XUser) => `https://x.com/${u.screen_name}`;
 

@@ -6,7 +6,7 @@ import { parseLegacyRequest, type RecipientParamRules } from "../core/legacy-req
 import { pickUserFields, TWITTER_1_0_USER_FIELDS } from "../core/legacy-user";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
 import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, statusOf } from "./twitter-1-1";
+import { describeInvalid, statusOf } from "./error-wording";
 
 /**
  * `user` takes an id or a screen name (all digits: an id, so `user=12345` is user 12345, never the account named

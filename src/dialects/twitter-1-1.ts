@@ -6,6 +6,7 @@ import { JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Rendered } from "./dialect";
+import { describeBadResponse, describeInvalid, statusOf } from "./error-wording";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const NOT_RENDERED = new Set(["status"]);
@@ -33,26 +34,10 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
   unsupported_media_type: [415, 44, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
   upstream_timeout: [504, 130, fixed("The X API did not answer in time; the message may not have been sent.")],
   upstream_unreachable: [502, 131, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, 131, fixed("The X API sent an answer that could not be read.")],
+  upstream_bad_response: [502, 131, (e) => describeBadResponse(e)],
   upstream_error: [502, 131, fixed("Internal error.")],
   internal: [500, 131, fixed("Internal error.")],
 };
-
-export function describeInvalid(param: string | undefined): string {
-  if (param === "encoding") return "The request is not valid UTF-8.";
-  if (param === "body") return "The request body could not be read.";
-  return `${param ?? "A"} parameter is invalid.`;
-}
-
-/**
- * Status for an error, keeping an upstream error's own status where no legacy rule says otherwise, except that an
- * upstream 500 becomes 502: the fault is behind the gateway, and a bare 500 would blame the gateway itself.
- */
-export function statusOf(e: BridgeError, table: Record<ErrorKind, readonly [number, ...unknown[]]>): number {
-  const s = e.detail.upstreamStatus;
-  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s === 500 ? 502 : s;
-  return table[e.kind][0];
-}
 
 export function renderUser(user: XUser) {
   return withExactIds(user, NOT_RENDERED);

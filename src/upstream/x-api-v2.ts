@@ -71,7 +71,9 @@ export function createXApiV2(o: XApiOptions): XApi {
       // Never retried: after an ambiguous failure the message may already be delivered.
       const answer = await fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error);
       const sent = (answer.json as { data?: { dm_event_id?: unknown; dm_conversation_id?: unknown } }).data;
-      if (typeof sent?.dm_event_id !== "string" || !ID.test(sent.dm_event_id)) throw new BridgeError("upstream_bad_response");
+      if (typeof sent?.dm_event_id !== "string" || !ID.test(sent.dm_event_id)) {
+        throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
+      }
       const event: XEventResponse = {
         event: {
           type: "message_create",

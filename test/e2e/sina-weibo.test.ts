@@ -100,7 +100,7 @@ const EXPECTED: Record<ErrorKind, [number, string]> = {
   unsupported_media_type: [415, "41500:Error: parameters must be sent as application/x-www-form-urlencoded!"],
   upstream_timeout: [504, "50400:Error: the X API did not answer in time; the message may not have been sent!"],
   upstream_unreachable: [502, "50200:Error: the X API could not be reached!"],
-  upstream_bad_response: [502, "50200:Error: the X API sent an answer that could not be read!"],
+  upstream_bad_response: [502, "50200:Error: The X API accepted the message, but its answer could not be read: it may have been sent."],
   upstream_error: [502, "50200:Error: Internal error"],
   internal: [500, "50000:Error: system error!"],
 };

@@ -106,6 +106,20 @@ describe("bad input", () => {
   });
 });
 
+describe("an answer that cannot be read", () => {
+  const messageOf = async (res: Response) => [res.status, (await res.json()).errors[0]];
+  it("says the message may have gone out when the upstream accepted it (2xx), and not otherwise", async () => {
+    h = await startHarness();
+    const mayHaveGone = { code: 131, message: "The X API accepted the message, but its answer could not be read: it may have been sent." };
+    for (const body of ["{}", '{"event":{"type":"message_create"}}', "<html>ok</html>"]) {
+      h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 200, body });
+      expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([502, mayHaveGone]);
+    }
+    h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 502, body: "<html>bad gateway</html>" });
+    expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([502, { code: 131, message: "The X API sent an answer that could not be read." }]);
+  });
+});
+
 describe("trust", () => {
   it("sends only to the configured upstream, whatever the client puts in Host, path or parameters", async () => {
     const seen: string[] = [];

@@ -1,0 +1,26 @@
+import type { BridgeError, ErrorKind } from "../core/errors";
+
+/** Wording and status rules every dialect shares, whatever its document looks like. */
+
+export function describeInvalid(param: string | undefined): string {
+  if (param === "encoding") return "The request is not valid UTF-8.";
+  if (param === "body") return "The request body could not be read.";
+  return `${param ?? "A"} parameter is invalid.`;
+}
+
+/** An unreadable answer to a send the X API accepted (2xx) may hide a delivered message: the client must know. */
+export function describeBadResponse(e: BridgeError): string {
+  const s = e.detail.upstreamStatus;
+  if (s !== undefined && s >= 200 && s < 300) return "The X API accepted the message, but its answer could not be read: it may have been sent.";
+  return "The X API sent an answer that could not be read.";
+}
+
+/**
+ * Status for an error, keeping an upstream error's own status where no legacy rule says otherwise, except that an
+ * upstream 500 becomes 502: the fault is behind the gateway, and a bare 500 would blame the gateway itself.
+ */
+export function statusOf(e: BridgeError, table: Record<ErrorKind, readonly [number, ...unknown[]]>): number {
+  const s = e.detail.upstreamStatus;
+  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s === 500 ? 502 : s;
+  return table[e.kind][0];
+}
