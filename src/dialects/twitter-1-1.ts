@@ -39,8 +39,16 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
   internal: [500, 131, fixed("Internal error.")],
 };
 
+// Seed 000's user keys that X no longer sends (show_all_inline_media) or that a v2 user does not carry: a 1.1 client
+// finds each key it knew, flags false, everything else null (unknown), as the other dialects render them.
+const SEED_000_FLAGS = ["contributors_enabled", "default_profile", "default_profile_image", "follow_request_sent", "following", "geo_enabled", "is_translator", "notifications", "profile_background_tile", "profile_use_background_image", "protected", "show_all_inline_media", "verified"];
+const SEED_000_OTHERS = ["created_at", "description", "favourites_count", "followers_count", "friends_count", "lang", "listed_count", "location", "profile_background_color", "profile_background_image_url", "profile_background_image_url_https", "profile_image_url", "profile_image_url_https", "profile_link_color", "profile_sidebar_border_color", "profile_sidebar_fill_color", "profile_text_color", "statuses_count", "time_zone", "url", "utc_offset"];
+
 export function renderUser(user: XUser) {
-  return withExactIds(user, NOT_RENDERED);
+  const rendered = withExactIds(user, NOT_RENDERED) as Record<string, unknown>;
+  for (const k of SEED_000_FLAGS) if (!(k in rendered)) rendered[k] = false;
+  for (const k of SEED_000_OTHERS) if (!(k in rendered)) rendered[k] = null;
+  return rendered as ReturnType<typeof withExactIds>;
 }
 
 // Cached users are the same objects from one message to the next, so their JSON is written once per object.

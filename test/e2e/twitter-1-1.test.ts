@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, encodePairs, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
+import { fixture } from "../helpers/legacy-documents";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
 // Seed 000's top-level keys, as a 2016 recording of the real endpoint ordered them.
@@ -36,6 +37,24 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
     expect(dm.created_at).toMatch(/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \+0000 \d{4}$/);
     expect(Math.abs(Date.parse(dm.created_at) - Date.now())).toBeLessThan(5_000);
     expect(h.sandbox.stats.events).toEqual([{ id: dm.id_str, sender_id: "776627022", recipient_id: "38895958", text: "hello, tworld. welcome to 1.1." }]);
+  });
+
+  for (const upstreamApi of ["v1.1", "v2"] as const) it(`answers with every key of seed 000's example, at every level, each of the seed's type (upstream ${upstreamApi})`, async () => {
+    await h.close();
+    h = await startHarness({ app: { upstreamApi } });
+    const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "theSeanCook", text: "hello, tworld. welcome to 1.1." } }));
+    const dm = await res.json();
+    const seed = JSON.parse(fixture("twitter-1-1/direct_message.json"));
+    // What 1.1 added after the seed was written: the *_id_str twins and the entities' symbols.
+    const added = new Set(["sender_id_str", "recipient_id_str", "symbols"]);
+    const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+    for (const [ours, theirs, where] of [[dm, seed, "message"], [dm.sender, seed.sender, "sender"], [dm.recipient, seed.recipient, "recipient"], [dm.entities, seed.entities, "entities"]]) {
+      expect(Object.keys(ours).filter((k) => !added.has(k)).sort(), where).toEqual(Object.keys(theirs).sort());
+      for (const k of Object.keys(theirs)) {
+        // A null in either (url, a profile without a time zone) is an empty value, not a change of type.
+        if (theirs[k] !== null && ours[k] !== null) expect(`${where}.${k}: ${kind(ours[k])}`).toBe(`${where}.${k}: ${kind(theirs[k])}`);
+      }
+    }
   });
 
   it("serves seed 000's form-body request by user_id", async () => {
@@ -153,8 +172,17 @@ describe("Twitter 1.1 errors", () => {
     expect(Number(res.headers.get("x-rate-limit-reset"))).toBeGreaterThan(Date.now() / 1000);
   });
 
-  it("passes upstream auth codes through as 401: 89 invalid token, 135 timestamp", async () => {
-    for (const code of [89, 135]) {
+  it("passes upstream refusals of the send through with their status: 403/151 duplicate, 403/354 too long", async () => {
+    const cases: [number, number][] = [[151, 403], [354, 403]];
+    for (const [code, status] of cases) {
+      h.sandbox.setFault("direct_messages/events/new", { kind: "status", status, body: JSON.stringify({ errors: [{ code, message: `upstream ${code}` }] }) });
+      const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } }));
+      expect(await errorOf(res)).toEqual({ status, body: { errors: [{ code, message: `upstream ${code}` }] } });
+    }
+  });
+
+  it("passes upstream auth codes through as 401: 32 signature, 89 invalid token, 135 timestamp", async () => {
+    for (const code of [32, 89, 135]) {
       h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 401, body: JSON.stringify({ errors: [{ code, message: `upstream ${code}` }] }) });
       const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } }));
       expect(await errorOf(res)).toEqual({ status: 401, body: { errors: [{ code, message: `upstream ${code}` }] } });
