@@ -11,10 +11,12 @@ import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { createUndiciFetch } from "../src/upstream/undici-fetch";
 import { createRandomIdPool } from "../src/oauth/random-pool";
+import { createLineLog } from "../src/http/line-log";
 
 const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
 const randomId = createRandomIdPool((bytes) => randomFillSync(bytes));
-const log = (line: object) => process.stdout.write(JSON.stringify({ t: new Date().toISOString(), ...line }) + "\n");
+const { log, flush } = createLineLog((text) => process.stdout.write(text), setImmediate, Date.now);
+process.on("exit", flush);
 
 let config;
 try {
@@ -59,5 +61,6 @@ const app = createApp({
 serve({ fetch: app.fetch, port: config.port }, (info) => {
   const url = `http://localhost:${info.port}`;
   log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox", api: config.upstreamApi });
+  flush();
   if (!config.upstreamUrl) console.log(describeSandboxDemo(url));
 });
