@@ -33,12 +33,20 @@ export function parseQuery(url: string): Param[] {
  * are credentials material (a signature, a token) that error pages and the logs that keep them should not hold.
  */
 export function echoableSearch(search: string): string {
-  if (!search.includes("oauth_") && !/oauth%5f/i.test(search)) return search;
-  const kept = search
-    .replace(/^\?/, "")
-    .split("&")
-    .filter((part) => !/^oauth(_|%5f)/i.test(part));
+  if (!search.includes("oauth_") && !search.includes("%")) return search;
+  const kept = search.replace(/^\?/, "").split("&").filter((part) => !isOAuthParam(part));
   return kept.length === 0 ? "" : `?${kept.join("&")}`;
+}
+
+/** The rule authentication applies: the decoded name starts with `oauth_`, however the client encoded it. */
+function isOAuthParam(part: string): boolean {
+  const eq = part.indexOf("=");
+  const raw = (eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(raw).startsWith("oauth_");
+  } catch {
+    return raw.startsWith("oauth_");
+  }
 }
 
 function decodeComponent(raw: string): string {
