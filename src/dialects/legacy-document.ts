@@ -34,7 +34,7 @@ export const GATEWAY_ERRORS = {
   unsupported_media_type: [415, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
   upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
   upstream_unreachable: [502, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, (e: BridgeError) => describeBadResponse(e)],
+  upstream_bad_response: [502, describeBadResponse],
   // X's own sentence where X sent one: a code no legacy rule names (326, 214, …) still says what went wrong.
   upstream_error: [502, (e: BridgeError) => e.detail.xMessage ?? "Internal error."],
   internal: [500, fixed("Internal error.")],

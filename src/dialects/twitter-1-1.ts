@@ -34,7 +34,7 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
   unsupported_media_type: [415, 44, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
   upstream_timeout: [504, 130, fixed("The X API did not answer in time; the message may not have been sent.")],
   upstream_unreachable: [502, 131, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, 131, (e) => describeBadResponse(e)],
+  upstream_bad_response: [502, 131, describeBadResponse],
   upstream_error: [502, 131, fixed("Internal error.")],
   internal: [500, 131, fixed("Internal error.")],
 };
