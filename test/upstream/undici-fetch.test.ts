@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/core/errors";
-import { createUndiciFetch } from "../../src/upstream/undici-fetch";
+import { createUndiciFetch, splitUrl } from "../../src/upstream/undici-fetch";
 import { fetchUpstreamJson } from "../../src/upstream/upstream-fetch";
 
 let server: Server;
@@ -54,6 +54,31 @@ describe("createUndiciFetch", () => {
     expect(await kindOf(`${up.url}/hang`, 100)).toBe("upstream_timeout");
     expect(await kindOf("http://127.0.0.1:1/")).toBe("upstream_unreachable");
     expect(await kindOf(`${up.url}/big`)).toBe("upstream_unreachable");
+  });
+
+  it("reads an answer sent in chunks after an interim 1xx answer as one body, and a reset mid-answer as 502", async () => {
+    const up = await listen((req, res) => {
+      if (req.url === "/reset") {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+        res.write('{"partial":');
+        setTimeout(() => req.socket.destroy(), 20);
+        return;
+      }
+      res.writeProcessing();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"id_str":"12345678901234567');
+      setTimeout(() => res.end('89","text":"ü"}'), 20);
+    });
+    client = createUndiciFetch();
+    const answer = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/chunks`, headers: {}, body: "{}" }, 1_000);
+    expect(answer).toEqual({ status: 200, json: { id_str: "1234567890123456789", text: "ü" } });
+    const reset = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/reset`, headers: {}, body: "{}" }, 1_000).catch((e: BridgeError) => e.kind);
+    expect(reset).toBe("upstream_unreachable");
+  });
+
+  it("splits a canonical URL into origin and path", () => {
+    expect(splitUrl("http://127.0.0.1:8080/1.1/users/lookup.json?screen_name=a")).toEqual({ origin: "http://127.0.0.1:8080", path: "/1.1/users/lookup.json?screen_name=a" });
+    expect(splitUrl("https://api.x.com/")).toEqual({ origin: "https://api.x.com", path: "/" });
   });
 
   it("passes an X error document and its rate-limit headers on as a typed error", async () => {
