@@ -4,7 +4,7 @@ import { createKvNonceStore } from "../src/auth/kv-nonce-store";
 import { createMemorySendBudget } from "../src/auth/send-budget";
 import { ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
-import { dialectForPath } from "../src/dialects/registry";
+import { createDialectFinder } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
@@ -95,7 +95,7 @@ function refuseMisconfigured(err: ConfigError): Handler {
     const url = new URL(request.url);
     const format = url.pathname.endsWith(".xml") ? "xml" : "json";
     const ctx = { format, requestPath: url.pathname } as const;
-    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), ctx);
+    const r = createDialectFinder()(url.pathname).renderError(new BridgeError("internal"), ctx);
     return new Response(r.body, { status: r.status, headers: { ...r.headers, "content-type": r.contentType } });
   };
 }

@@ -3,7 +3,7 @@ import type { CredentialStore } from "./auth/credential-store";
 import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
 import { BridgeError, toBridgeError } from "./core/errors";
 import type { Dialect, Format, Rendered } from "./dialects/dialect";
-import { DIALECTS, dialectForPath, routeTable } from "./dialects/registry";
+import { DIALECTS, createDialectFinder, routeTable } from "./dialects/registry";
 import type { HmacSha1 } from "./oauth/signature";
 import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-message";
 import type { SendBudget } from "./auth/send-budget";
@@ -80,12 +80,13 @@ export function createApp(deps: AppDeps) {
     },
   };
 
+  const dialectForPath = createDialectFinder(dialects, preferred);
   const app = new Hono<Env>();
 
   app.use(async (c, next) => {
     // Set before anything that could throw, so that onError always has a dialect to answer in.
     const url = new URL(c.req.url);
-    c.set("dialect", dialectForPath(url.pathname, dialects, preferred));
+    c.set("dialect", dialectForPath(url.pathname));
     c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
     c.set("path", url.pathname + echoableSearch(url.search));
     const trace: Trace = {};

@@ -38,16 +38,14 @@ export function routeTable(dialects: readonly Dialect[] = DIALECTS, preferred: r
   return [...served.values()];
 }
 
-export function dialectForPath(path: string, dialects: readonly Dialect[] = DIALECTS, preferred: readonly string[] = []): Dialect {
-  let best: Dialect = dialects[0]!;
-  let bestLength = -1;
-  for (const d of byPreference(dialects, preferred)) {
-    for (const prefix of d.prefixes) {
-      if (path.startsWith(prefix) && prefix.length > bestLength) {
-        best = d;
-        bestLength = prefix.length;
-      }
-    }
-  }
-  return best;
+/**
+ * Which dialect answers a path (for errors on unknown paths, before any route matched): the longest prefix wins,
+ * a preferred dialect on a tie. The table is built once, not on every request.
+ */
+export function createDialectFinder(dialects: readonly Dialect[] = DIALECTS, preferred: readonly string[] = []): (path: string) => Dialect {
+  const byPrefix = byPreference(dialects, preferred)
+    .flatMap((dialect) => dialect.prefixes.map((prefix) => ({ prefix, dialect })))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const fallback = dialects[0]!;
+  return (path) => byPrefix.find((p) => path.startsWith(p.prefix))?.dialect ?? fallback;
 }
