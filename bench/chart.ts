@@ -1,7 +1,7 @@
 import type { PhaseKey, PhaseSummary } from "./report";
 
-const COLORS: Record<PhaseKey, string> = { direct: "#7f8c8d", nginx: "#2e86de", proxy: "#e67e22" };
-const SHORT: Record<PhaseKey, string> = { direct: "direct", nginx: "nginx", proxy: "dm-bridge" };
+const COLORS: Record<PhaseKey, string> = { direct: "#7f8c8d", nginx: "#2e86de", "node-hop": "#8e44ad", proxy: "#e67e22" };
+const SHORT: Record<PhaseKey, string> = { direct: "direct", nginx: "nginx", "node-hop": "Node hop", proxy: "dm-bridge" };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

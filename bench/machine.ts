@@ -28,7 +28,7 @@ export function describeMachine(layout: { hop?: string; upstream?: string; wrk?:
     nginx: commandOutput("sh", ["-c", "nginx -v 2>&1"]).replace("nginx version: ", ""),
     wrk: commandOutput("sh", ["-c", "wrk -v 2>&1 | head -1"]).replace(/ Copyright.*$/, ""),
     layout: layout.hop
-      ? `Pinned with taskset: the hop (nginx or dm-bridge) alone on CPU ${layout.hop}; the upstream and wrk share CPU ${layout.upstream}.`
+      ? `Pinned with taskset: the hop (nginx, dm-bridge or the bare Node hop) alone on CPU ${layout.hop}; the upstream and wrk share CPU ${layout.upstream}.`
       : "Not pinned: the scheduler spread wrk, hop and upstream over the cores.",
   };
 }

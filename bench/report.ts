@@ -1,12 +1,13 @@
 import type { WrkReport } from "./wrk";
 import { errorCount } from "./wrk";
 
-export type PhaseKey = "direct" | "nginx" | "proxy";
+export type PhaseKey = "direct" | "nginx" | "node-hop" | "proxy";
 
 export const PHASE_LABELS: Record<PhaseKey, string> = {
   direct: "(a) events/new straight to the upstream",
   nginx: "(b) events/new through nginx proxy_pass",
   proxy: "(c) direct_messages/new through dm-bridge",
+  "node-hop": "(d) events/new through a bare Node hop",
 };
 
 export interface ProcessUse {
@@ -74,17 +75,20 @@ export interface Ratios {
   proxyOverNginx?: number;
   proxyOverDirect?: number;
   nginxOverDirect?: number;
+  /** The bare Node hop's throughput over nginx's: what Node's own HTTP server and client leave of the target. */
+  nodeHopOverNginx?: number;
   /** p99 of the proxy minus p99 of nginx, ms. */
   p99DeltaMs?: number;
 }
 
 export function computeRatios(rows: readonly PhaseSummary[]): Ratios {
   const by = (k: PhaseKey) => rows.find((r) => r.key === k);
-  const [d, n, p] = [by("direct"), by("nginx"), by("proxy")];
+  const [d, n, p, h] = [by("direct"), by("nginx"), by("proxy"), by("node-hop")];
   return {
     proxyOverNginx: p && n ? p.rps / n.rps : undefined,
     proxyOverDirect: p && d ? p.rps / d.rps : undefined,
     nginxOverDirect: n && d ? n.rps / d.rps : undefined,
+    nodeHopOverNginx: h && n ? h.rps / n.rps : undefined,
     p99DeltaMs: p && n ? p.p99Ms - n.p99Ms : undefined,
   };
 }
@@ -110,6 +114,7 @@ export function formatRatios(r: Ratios): string {
   if (r.proxyOverNginx !== undefined) parts.push(`proxy/nginx throughput ${fmt(r.proxyOverNginx, 2)} (target ≥ 0.80)`);
   if (r.proxyOverDirect !== undefined) parts.push(`proxy/direct throughput ${fmt(r.proxyOverDirect, 2)}`);
   if (r.nginxOverDirect !== undefined) parts.push(`nginx/direct throughput ${fmt(r.nginxOverDirect, 2)}`);
+  if (r.nodeHopOverNginx !== undefined) parts.push(`bare Node hop/nginx throughput ${fmt(r.nodeHopOverNginx, 2)}`);
   if (r.p99DeltaMs !== undefined) parts.push(`proxy p99 − nginx p99 ${fmt(r.p99DeltaMs, 2)} ms (target ≤ 2)`);
   return parts.join("; ");
 }

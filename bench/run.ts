@@ -23,7 +23,7 @@ const { values: opt } = parseArgs({
     warmup: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
     threads: { type: "string", default: "1" },
-    phases: { type: "string", default: "direct,nginx,proxy" },
+    phases: { type: "string", default: "direct,nginx,proxy,node-hop" },
     rounds: { type: "string", default: "1" },
     name: { type: "string", default: "default" },
     "no-pin": { type: "boolean", default: false },
@@ -37,11 +37,11 @@ const durationSec = Number(opt.duration);
 const warmupSec = Number(opt.warmup);
 const connections = Number(opt.connections);
 const phases = opt.phases.split(",").map((p) => p.trim()) as PhaseKey[];
-if (phases.some((p) => !(p in PHASE_LABELS))) throw new Error(`--phases takes direct,nginx,proxy`);
+if (phases.some((p) => !(p in PHASE_LABELS))) throw new Error(`--phases takes direct,nginx,proxy,node-hop`);
 // The proxy refuses timestamps more than 300 s away; every file is stamped with the middle of its run.
 if (!(durationSec > 0 && durationSec <= 540)) throw new Error("--duration must be 1 to 540 seconds");
 
-// Layout on this 2-core machine: the hop under test (nginx or dm-bridge) alone on CPU 0; the upstream and wrk on CPU 1.
+// Layout on this 2-core machine: the hop under test (nginx, dm-bridge or the bare Node hop) alone on CPU 0; the upstream and wrk on CPU 1.
 const CPUS = opt["no-pin"] ? { hop: undefined, upstream: undefined, wrk: undefined } : { hop: "0", upstream: "1", wrk: "1" };
 const ROOT = resolve(import.meta.dirname, "..");
 const LUA = join(ROOT, "bench/requests.lua");
@@ -104,6 +104,10 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     mkdirSync(ndir, { recursive: true });
     writeFileSync(join(ndir, "nginx.conf"), nginxConfig({ dir: ndir, listenPort: port, upstreamPort }));
     hop = startProcess("nginx", ["-p", ndir, "-c", join(ndir, "nginx.conf")], { cpus: CPUS.hop });
+    await waitForPort(port);
+  } else if (key === "node-hop") {
+    port = await freePort();
+    hop = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/node-hop.ts"), String(port), String(upstreamPort)], { cpus: CPUS.hop });
     await waitForPort(port);
   } else if (key === "proxy") {
     port = await freePort();

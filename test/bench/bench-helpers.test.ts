@@ -71,7 +71,7 @@ describe("bench results", () => {
   });
 
   it("turns ticks into CPU per request and computes the ratios against nginx and direct", () => {
-    const rows = [phase("direct", 50_000, 5_000), phase("nginx", 40_000, 6_000, 40), phase("proxy", 32_000, 7_500, 480)];
+    const rows = [phase("direct", 50_000, 5_000), phase("nginx", 40_000, 6_000, 40), phase("proxy", 32_000, 7_500, 480), phase("node-hop", 38_000, 6_500, 200)];
     const s = rows.map(summarize);
     expect(s[2]).toMatchObject({ rps: 3200, p99Ms: 7.5, hopCpuUsPerReq: 150, hopPeakRssMb: 50, hopRssFirstMb: 40, hopRssLastMb: 44 });
     expect(s[0]!.hopCpuUsPerReq).toBeUndefined();
@@ -79,9 +79,11 @@ describe("bench results", () => {
     expect(ratios.proxyOverNginx).toBeCloseTo(0.8);
     expect(ratios.proxyOverDirect).toBeCloseTo(0.64);
     expect(ratios.p99DeltaMs).toBeCloseTo(1.5);
+    expect(ratios.nodeHopOverNginx).toBeCloseTo(0.95);
     expect(formatRatios(ratios)).toContain("proxy/nginx throughput 0.80");
+    expect(formatRatios(ratios)).toContain("bare Node hop/nginx throughput 0.95");
     const table = formatTable(s).split("\n");
-    expect(table).toHaveLength(5);
+    expect(table).toHaveLength(6);
     expect(table[4]).toContain("| 3200 | 2.50 | 7.50 | 150 |");
   });
 
