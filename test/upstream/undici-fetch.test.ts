@@ -76,6 +76,25 @@ describe("createUndiciFetch", () => {
     expect(reset).toBe("upstream_unreachable");
   });
 
+  it("never sends a call that passed its deadline while it waited for a free connection", async () => {
+    const seen: string[] = [];
+    let releaseFirst: () => void = () => {};
+    const up = await listen((req, res) => {
+      seen.push(req.url!);
+      if (req.url === "/first") releaseFirst = () => res.end("{}");
+      else res.end("{}");
+    });
+    client = createUndiciFetch({ connections: 1 });
+    const first = fetchUpstreamJson(client, { method: "POST", url: `${up.url}/first`, headers: {}, body: "{}" }, 2_000);
+    await new Promise((r) => setTimeout(r, 50));
+    const queued = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/queued`, headers: {}, body: "{}" }, 100).catch((e: BridgeError) => e.kind);
+    expect(queued).toBe("upstream_timeout");
+    releaseFirst();
+    expect(await first).toEqual({ status: 200, json: {} });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual(["/first"]);
+  });
+
   it("splits a canonical URL into origin and path", () => {
     expect(splitUrl("http://127.0.0.1:8080/1.1/users/lookup.json?screen_name=a")).toEqual({ origin: "http://127.0.0.1:8080", path: "/1.1/users/lookup.json?screen_name=a" });
     expect(splitUrl("https://api.x.com/")).toEqual({ origin: "https://api.x.com", path: "/" });
