@@ -21,6 +21,7 @@ export interface XApiOptions {
 
 export function createXApi(o: XApiOptions): XApi {
   const { endpoint, authorize } = createUpstreamSigner(o);
+  const eventsUrl = endpoint("/1.1/direct_messages/events/new.json");
 
   return {
     async lookupUsers(creds, by, values) {
@@ -33,14 +34,13 @@ export function createXApi(o: XApiOptions): XApi {
     },
 
     async sendMessage(creds, body) {
-      const url = endpoint("/1.1/direct_messages/events/new.json");
       const headers = {
-        authorization: await authorize("POST", url, [], creds),
+        authorization: await authorize("POST", eventsUrl, [], creds),
         "content-type": "application/json",
         accept: "application/json",
       };
       // Never retried: after an ambiguous failure the message may already be delivered.
-      return fetchUpstreamJson(o.fetch, { method: "POST", url: url.href, headers, body: JSON.stringify(body) }, o.timeoutMs);
+      return fetchUpstreamJson(o.fetch, { method: "POST", url: eventsUrl.href, headers, body: JSON.stringify(body) }, o.timeoutMs);
     },
   };
 }
