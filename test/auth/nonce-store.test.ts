@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryNonceStore } from "../../src/auth/nonce-store";
+import { createMemoryNonceStore, hashKey } from "../../src/auth/nonce-store";
+import type { BridgeError } from "../../src/core/errors";
+
+const outcome = (f: () => boolean | Promise<boolean>) => {
+  try {
+    return f();
+  } catch (e) {
+    return `${(e as BridgeError).kind} retry-after ${(e as BridgeError).detail.headers?.["retry-after"]}`;
+  }
+};
 
 describe("createMemoryNonceStore", () => {
   it("refuses a key for its window and accepts it again after", () => {
@@ -12,17 +21,31 @@ describe("createMemoryNonceStore", () => {
     expect(store.remember("a", 600_000)).toBe(true);
   });
 
-  it("drops the oldest keys past max, and only those", () => {
+  it("when full of live keys, refuses new ones with 429 and Retry-After, and still refuses every replay", () => {
     let now = 0;
     const store = createMemoryNonceStore(3, () => now);
-    for (const k of ["a", "b", "c", "d"]) {
-      now += 1;
-      expect(store.remember(k, 600_000)).toBe(true);
+    for (const k of ["a", "b", "c"]) {
+      now += 10_000;
+      expect(store.remember(k, 60_000)).toBe(true);
     }
-    // "a" was dropped to make room for "d"; the three newest are still refused.
-    expect(store.remember("b", 600_000)).toBe(false);
-    expect(store.remember("c", 600_000)).toBe(false);
-    expect(store.remember("d", 600_000)).toBe(false);
-    expect(store.remember("a", 600_000)).toBe(true);
+    // "a" expires at 70 s; it is 30 s now. Dropping it to make room would let a replay of it through.
+    expect(outcome(() => store.remember("d", 60_000))).toBe("rate_limited retry-after 40");
+    for (const k of ["a", "b", "c"]) expect(store.remember(k, 60_000)).toBe(false);
+    now = 70_000;
+    expect(store.remember("d", 60_000)).toBe(true);
+    now = 80_000;
+    expect(store.remember("a", 60_000)).toBe(true);
+    expect(store.remember("d", 60_000)).toBe(false);
+  });
+
+  it("holds a key as 53 bits that depend on every character and on the process's seed", () => {
+    const seed = [1, 2] as const;
+    const h = hashKey("consumer\ntoken\nnonce-1\n1795000000", seed);
+    expect(Number.isSafeInteger(h)).toBe(true);
+    const seen = new Set<number>();
+    for (let i = 0; i < 200_000; i++) seen.add(hashKey(`consumer\ntoken\nnonce-${i}\n1795000000`, seed));
+    expect(seen.size).toBe(200_000);
+    expect(hashKey("consumer\ntoken\nnonce-1\n1795000000", [3, 4])).not.toBe(h);
+    expect(hashKey("consumer\ntoken\nnonce-1\n1795000001", seed)).not.toBe(h);
   });
 });

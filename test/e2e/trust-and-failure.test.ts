@@ -5,6 +5,7 @@ import type { SandboxFault } from "../../src/sandbox/sandbox-app";
 import { DEMO, encodePairs, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 import { fromFetch } from "../../src/upstream/upstream-fetch";
+import { createMemoryNonceStore } from "../../src/auth/nonce-store";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
 let h: Harness;
@@ -117,6 +118,22 @@ describe("an answer that cannot be read", () => {
     }
     h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 502, body: "<html>bad gateway</html>" });
     expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([502, { code: 131, message: "The X API sent an answer that could not be read." }]);
+  });
+});
+
+describe("replay protection at capacity", () => {
+  it("refuses a new message with 429 and Retry-After when the replay store is full of live nonces, never dropping one", async () => {
+    h = await startHarness({ app: { nonces: createMemoryNonceStore(2) } });
+    const first = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "one" } });
+    const replay = first.clone();
+    expect((await h.call(first)).status).toBe(200);
+    expect((await send({ screen_name: "dougw", text: "two" })).status).toBe(200);
+    const third = await send({ screen_name: "dougw", text: "three" });
+    expect(await firstError(third.clone())).toEqual({ status: 429, code: 88 });
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The first message's nonce is still remembered: its replay is refused, not sent a second time.
+    expect(await firstError(await h.call(replay))).toEqual({ status: 401, code: 32 });
+    expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["one", "two"]);
   });
 });
 
