@@ -79,7 +79,7 @@ function buildHandler(env: WorkerEnv): Handler {
         : undefined,
     preferredDialects: config.preferredDialects,
     sharedUserStore: userStore,
-    // An isolate has 128 MB; 200,000 keys (9 MB) are 300 s of 660 messages a second, more than one isolate serves.
+    // An isolate has 128 MB; 200,000 keys (about 8 MB) are 300 s of 660 messages a second, more than one isolate serves.
     nonces: kv
       ? createKvNonceStore(kv, { local: createMemoryNonceStore(WORKER_MAX_NONCES), onKvError: () => log({ level: "warn", event: "kv_unavailable" }) })
       : createMemoryNonceStore(WORKER_MAX_NONCES),

@@ -38,6 +38,22 @@ describe("createMemoryNonceStore", () => {
     expect(store.remember("d", 60_000)).toBe(false);
   });
 
+  it("frees the keys that expire first, whatever order they came in (windows differ with each client's clock)", () => {
+    let now = 0;
+    const store = createMemoryNonceStore(3, () => now);
+    expect(store.remember("clock-ahead", 600_000)).toBe(true);
+    now = 1_000;
+    expect(store.remember("s1", 10_000)).toBe(true);
+    now = 2_000;
+    expect(store.remember("s2", 10_000)).toBe(true);
+    now = 5_000;
+    expect(outcome(() => store.remember("n1", 10_000))).toBe("rate_limited retry-after 6");
+    now = 12_000;
+    expect(store.remember("n1", 10_000)).toBe(true);
+    expect(store.remember("n2", 10_000)).toBe(true);
+    expect(store.remember("clock-ahead", 600_000)).toBe(false);
+  });
+
   it("holds a key as 53 bits that depend on every character and on the process's seed", () => {
     const seed = [1, 2] as const;
     const h = hashKey("consumer\ntoken\nnonce-1\n1795000000", seed);
