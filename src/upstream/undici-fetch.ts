@@ -34,7 +34,8 @@ export function createUndiciFetch(o: UndiciFetchOptions = {}): FetchLike & { clo
           r.deadline.onExpire(() => controller.abort(new Error("upstream deadline")));
         },
         onResponseStart(_controller, statusCode, responseHeaders) {
-          // 1xx answers come first and carry no body; the final answer replaces them.
+          // Informational answers (102, 103) come first without a body, and the final one replaces them. An unasked-for
+          // 100 is a protocol error to undici, which closes the connection: a 502, like a reset.
           status = statusCode;
           headers = responseHeaders;
           chunks = [];
