@@ -10,7 +10,7 @@ export interface NonceStore {
   remember(key: string, ttlMs: number): boolean | Promise<boolean>;
 }
 
-/** 300 s of 5,000 messages a second, in about 50 MB (12-byte slots, at least half of them free). */
+/** 300 s of 5,000 messages a second: 67 MB when full, measured (12-byte slots, at least half of them free). */
 export const DEFAULT_MAX_NONCES = 1_500_000;
 
 /**
@@ -19,9 +19,9 @@ export const DEFAULT_MAX_NONCES = 1_500_000;
  * twice. When `max` live keys are held, new requests are refused (rate_limited, with Retry-After: when the next keys
  * expire): a capacity limit that the operator sees, rather than a replay hole that nobody sees.
  *
- * Keys are kept as 53-bit hashes under a per-process random seed, in typed arrays (`ExpiryTable`), not as strings. Two keys
- * sharing a hash would refuse the second request as a replay: about one chance in six billion per request with
- * the store full, and never a double send. Expiries are whole seconds (rounded up, so a key is kept up to a second
+ * Keys are kept as 53-bit hashes under a per-process random seed, in typed arrays (`ExpiryTable`), not as strings.
+ * Two keys sharing a hash would refuse the second request as a replay: about one chance in six billion per request
+ * with the store full, and never a double send. Expiries are whole seconds (rounded up, so a key is kept up to a second
  * longer, never shorter), filed by the second they fall in: each call sweeps the seconds that have passed since
  * the last one, whatever order the keys came in and however long their windows are.
  */
