@@ -28,7 +28,7 @@ export const DEFAULT_MAX_NONCES = 1_500_000;
 export function createMemoryNonceStore(
   max = DEFAULT_MAX_NONCES,
   clock: () => number = Date.now,
-  seed: readonly [number, number] = randomSeed(),
+  seed?: readonly [number, number],
 ): NonceStore {
   // Seconds counted from the store's creation: small integers, which V8 keeps without allocating a number object.
   const origin = Math.floor(clock() / 1000);
@@ -57,6 +57,8 @@ export function createMemoryNonceStore(
     remember(key, ttlMs) {
       const now = clock() / 1000 - origin;
       sweep(Math.floor(now));
+      // Drawn on first use: Workers refuse random values in global scope, where an app may be built.
+      seed ??= randomSeed();
       const hash = hashKey(key, seed) || 1;
       // Whatever is still held after the sweep is live.
       if (expiries.get(hash) !== undefined) return false;
