@@ -54,6 +54,24 @@ describe("createMemoryNonceStore", () => {
     expect(store.remember("clock-ahead", 600_000)).toBe(false);
   });
 
+  it("draws no random value until it is first used (Workers refuse them in global scope, where an app may be built)", () => {
+    const original = crypto.getRandomValues;
+    let draws = 0;
+    crypto.getRandomValues = ((array: Uint32Array) => {
+      draws++;
+      return original.call(crypto, array);
+    }) as typeof crypto.getRandomValues;
+    try {
+      const store = createMemoryNonceStore();
+      expect(draws).toBe(0);
+      expect(store.remember("a", 1_000)).toBe(true);
+      expect(store.remember("a", 1_000)).toBe(false);
+      expect(draws).toBe(1);
+    } finally {
+      crypto.getRandomValues = original;
+    }
+  });
+
   it("holds a key as 53 bits that depend on every character and on the process's seed", () => {
     const seed = [1, 2] as const;
     const h = hashKey("consumer\ntoken\nnonce-1\n1795000000", seed);
