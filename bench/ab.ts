@@ -6,16 +6,15 @@
  * short slices (order reversed every other slice): a drift lands on all of them alike. Each checkout needs its
  * `node_modules` (a symlink to this one's will do).
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { ensureTools } from "./machine";
-import { createRequestSigner, writeRequestFile } from "./presign";
+import { createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
 import { cpuTicksOf } from "./proc";
-import { freePort, runCommand, startProcess, stopAll, waitForPort } from "./processes";
+import { freePort, runCommand, sidecarEnv, startProcess, stopAll, waitForPort } from "./processes";
 import { errorCount, parseWrkReport, wrkArgs } from "./wrk";
 
 const { values: opt, positionals } = parseArgs({
@@ -27,12 +26,6 @@ const checkouts = positionals.map((p) => resolve(p));
 const [slices, seconds, connections] = [Number(opt.slices), Number(opt.seconds), Number(opt.connections)];
 const ROOT = resolve(import.meta.dirname, "..");
 const HZ = Number((await runCommand("getconf", ["CLK_TCK"])).trim());
-const consumerKey = Object.keys(DEMO_CREDENTIALS.consumers)[0] as keyof typeof DEMO_CREDENTIALS.consumers;
-const token = Object.keys(DEMO_CREDENTIALS.tokens)[0] as keyof typeof DEMO_CREDENTIALS.tokens;
-const creds = { consumerKey, consumerSecret: DEMO_CREDENTIALS.consumers[consumerKey], token, tokenSecret: DEMO_CREDENTIALS.tokens[token] };
-const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
-const form: [string, string][] = [["screen_name", "theSeanCook"], ["text", "Meet me behind the cafeteria after school"]];
-const body = new URLSearchParams(form).toString().replace(/\+/g, "%20");
 
 ensureTools();
 const dir = mkdtempSync(join(tmpdir(), "dm-bridge-ab-"));
@@ -44,8 +37,7 @@ try {
   const sidecars: { checkout: string; port: number; pid: number; ticks: number; requests: number; perSlice: number[] }[] = [];
   for (const checkout of checkouts) {
     const port = await freePort();
-    const env = { PATH: process.env.PATH ?? "", PORT: String(port), UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
-    const child = startProcess(process.execPath, ["--import", "tsx", join(checkout, "adapters/node.ts")], { cpus: "0", env, quiet: true });
+    const child = startProcess(process.execPath, ["--import", "tsx", join(checkout, "adapters/node.ts")], { cpus: "0", env: sidecarEnv(port, upstreamPort), quiet: true });
     await waitForPort(port);
     sidecars.push({ checkout, port, pid: child.pid!, ticks: 0, requests: 0, perSlice: [] });
   }
@@ -54,8 +46,8 @@ try {
   async function slice(s: (typeof sidecars)[number], durationSec: number): Promise<{ ticks: number; requests: number }> {
     const url = `http://127.0.0.1:${s.port}/1.1/direct_messages/new.json`;
     const file = join(dir, `requests-${randomBytes(4).toString("hex")}.txt`);
-    const sign = createRequestSigner({ url, form, creds, timestamp: Math.floor(Date.now() / 1000) }, hmac);
-    await writeRequestFile(file, 10_000 * durationSec + 5_000, sign, body, randomBytes(6).toString("hex"));
+    const sign = createRequestSigner({ url, form: LEGACY_FORM, creds: DEMO_SIGNER, timestamp: Math.floor(Date.now() / 1000) }, nodeHmacSha1);
+    await writeRequestFile(file, 10_000 * durationSec + 5_000, sign, LEGACY_BODY, randomBytes(6).toString("hex"));
     const before = cpuTicksOf(s.pid);
     const args = wrkArgs({ url, connections, threads: 1, durationSec, script: join(ROOT, "bench/requests.lua"), file, contentType: "application/x-www-form-urlencoded" });
     const report = parseWrkReport(await runCommand("wrk", args, "1"));

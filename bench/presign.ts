@@ -1,7 +1,29 @@
+import { createHmac } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { buildOAuthHeader } from "../src/oauth/authorization-header";
 import { percentEncode } from "../src/oauth/percent-encode";
 import { buildBaseString, buildSigningKey, type HmacSha1, type OAuthCredentials, type Param } from "../src/oauth/signature";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+
+/** The message every benchmark sends, to a recipient the sandbox knows. */
+export const BENCH_TEXT = "Meet me behind the cafeteria after school";
+export const BENCH_RECIPIENT = { id: "38895958", screenName: "theSeanCook" };
+
+/** The legacy call's form and its body, encoded the RFC 3986 way (a space is %20, as the signature expects). */
+export const LEGACY_FORM: [string, string][] = [["screen_name", BENCH_RECIPIENT.screenName], ["text", BENCH_TEXT]];
+export const LEGACY_BODY = new URLSearchParams(LEGACY_FORM).toString().replace(/\+/g, "%20");
+
+/** The sandbox's first demo consumer and token: what the benchmarks' clients sign with. */
+const consumerKey = Object.keys(DEMO_CREDENTIALS.consumers)[0] as keyof typeof DEMO_CREDENTIALS.consumers;
+const token = Object.keys(DEMO_CREDENTIALS.tokens)[0] as keyof typeof DEMO_CREDENTIALS.tokens;
+export const DEMO_SIGNER: OAuthCredentials = {
+  consumerKey,
+  consumerSecret: DEMO_CREDENTIALS.consumers[consumerKey],
+  token,
+  tokenSecret: DEMO_CREDENTIALS.tokens[token],
+};
+
+export const nodeHmacSha1 = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
 
 /** What every request of one benchmark phase shares; only the nonce differs from one request to the next. */
 export interface SignedRequestTemplate {

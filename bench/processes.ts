@@ -1,5 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect } from "node:net";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+
+/** The environment of a sidecar under load: the demo credentials, the given upstream, nothing from this shell. */
+export function sidecarEnv(port: number, upstreamPort: number): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", PORT: String(port), UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
+}
 
 /** Every child this run started, so that an error or Ctrl-C still stops them (by pid, nothing else). */
 const started: ChildProcess[] = [];

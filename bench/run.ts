@@ -2,17 +2,16 @@
  * `npm run bench`: the native events/new call straight to the sandbox upstream, the same through nginx proxy_pass,
  * and the legacy call through dm-bridge, each driven by wrk with pre-signed one-use requests. See docs/benchmarks.md.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { ensureTools, describeMachine } from "./machine";
 import { nginxConfig } from "./nginx";
-import { createRequestSigner, writeRequestFile } from "./presign";
+import { BENCH_RECIPIENT, BENCH_TEXT, createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
 import { childTicksOfSelf, cpuTicksOf, machineTicks, resetPeakRss, statusKbOf } from "./proc";
-import { freePort, runCommand, startProcess, stopAll, stopProcess, waitForPort } from "./processes";
+import { freePort, runCommand, sidecarEnv, startProcess, stopAll, stopProcess, waitForPort } from "./processes";
 import { computeRatios, formatRatios, formatTable, pickMedianRounds, summarize, PHASE_LABELS, type PhaseKey, type PhaseResult, type ProcessUse } from "./report";
 import { parseWrkReport, wrkArgs } from "./wrk";
 import { writeResultsDoc } from "./write-doc";
@@ -45,17 +44,6 @@ if (!(durationSec > 0 && durationSec <= 540)) throw new Error("--duration must b
 const CPUS = opt["no-pin"] ? { hop: undefined, upstream: undefined, wrk: undefined } : { hop: "0", upstream: "1", wrk: "1" };
 const ROOT = resolve(import.meta.dirname, "..");
 const LUA = join(ROOT, "bench/requests.lua");
-const TEXT = "Meet me behind the cafeteria after school";
-const RECIPIENT = { id: "38895958", screenName: "theSeanCook" };
-const consumerKey = Object.keys(DEMO_CREDENTIALS.consumers)[0]!;
-const token = Object.keys(DEMO_CREDENTIALS.tokens)[0]!;
-const CREDS = {
-  consumerKey,
-  consumerSecret: DEMO_CREDENTIALS.consumers[consumerKey as keyof typeof DEMO_CREDENTIALS.consumers],
-  token,
-  tokenSecret: DEMO_CREDENTIALS.tokens[token as keyof typeof DEMO_CREDENTIALS.tokens],
-};
-const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
 const HZ = Number((await runCommand("getconf", ["CLK_TCK"])).trim());
 const log = (s: string) => process.stderr.write(s + "\n");
 
@@ -68,21 +56,20 @@ interface Target {
 
 function targetOf(key: PhaseKey, port: number): Target {
   if (key === "proxy") {
-    const form: [string, string][] = [["screen_name", RECIPIENT.screenName], ["text", TEXT]];
     return {
       url: `http://127.0.0.1:${port}/1.1/direct_messages/new.json`,
       contentType: "application/x-www-form-urlencoded",
-      body: new URLSearchParams(form).toString().replace(/\+/g, "%20"),
-      form,
+      body: LEGACY_BODY,
+      form: LEGACY_FORM,
     };
   }
-  const event = { event: { type: "message_create", message_create: { target: { recipient_id: RECIPIENT.id }, message_data: { text: TEXT } } } };
+  const event = { event: { type: "message_create", message_create: { target: { recipient_id: BENCH_RECIPIENT.id }, message_data: { text: BENCH_TEXT } } } };
   return { url: `http://127.0.0.1:${port}/1.1/direct_messages/events/new.json`, contentType: "application/json", body: JSON.stringify(event) };
 }
 
 async function writeRequests(dir: string, target: Target, count: number, timestamp: number): Promise<string> {
   const file = join(dir, `requests-${randomBytes(4).toString("hex")}.txt`);
-  const sign = createRequestSigner({ url: target.url, form: target.form, creds: CREDS, timestamp }, hmac);
+  const sign = createRequestSigner({ url: target.url, form: target.form, creds: DEMO_SIGNER, timestamp }, nodeHmacSha1);
   await writeRequestFile(file, count, sign, target.body, randomBytes(6).toString("hex"));
   return file;
 }
@@ -111,7 +98,7 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     await waitForPort(port);
   } else if (key === "proxy") {
     port = await freePort();
-    const env = { PATH: process.env.PATH ?? "", PORT: String(port), UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
+    const env = sidecarEnv(port, upstreamPort);
     // The proxy's one log line per request goes to /dev/null: it is written (and paid for), not kept.
     const extra = opt["proxy-node-args"] ? ["--import", join(ROOT, "bench/exit-on-sigterm.mjs"), ...opt["proxy-node-args"].split(" ")] : [];
     hop = startProcess(process.execPath, [...extra, "--import", "tsx", join(ROOT, "adapters/node.ts")], { cpus: CPUS.hop, env, quiet: true });
