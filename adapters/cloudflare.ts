@@ -96,12 +96,13 @@ function buildHandler(env: WorkerEnv): Handler {
 
 /** A broken configuration is the operator's to read in the log; the client gets its dialect's internal error. */
 function refuseMisconfigured(err: ConfigError): Handler {
+  const dialectForPath = createDialectFinder();
   return (request) => {
     console.error(`dm-bridge: configuration error: ${err.message}`);
     const url = new URL(request.url);
     const format = url.pathname.endsWith(".xml") ? "xml" : "json";
     const ctx = { format, requestPath: url.pathname } as const;
-    const r = createDialectFinder()(url.pathname).renderError(new BridgeError("internal"), ctx);
+    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), ctx);
     return new Response(r.body, { status: r.status, headers: { ...r.headers, "content-type": r.contentType } });
   };
 }
