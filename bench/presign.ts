@@ -1,8 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { buildOAuthHeader } from "../src/oauth/authorization-header";
-import { percentEncode } from "../src/oauth/percent-encode";
-import { buildBaseString, buildSigningKey, type HmacSha1, type OAuthCredentials, type Param } from "../src/oauth/signature";
+import { createHeaderTemplate } from "../src/oauth/header-template";
+import type { HmacSha1, OAuthCredentials, Param } from "../src/oauth/signature";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 
 /** The message every benchmark sends, to a recipient the sandbox knows. */
@@ -36,32 +35,18 @@ export interface SignedRequestTemplate {
   timestamp: number;
 }
 
-const MARK = "BENCHNONCEMARK";
 const NONCE = /^[0-9A-Za-z]{8,64}$/;
 
 /**
- * Returns nonce -> Authorization header. The base string is built once around a marker and only the nonce is
- * spliced in, so signing a million requests costs a million HMACs and little else. Nonces must be unreserved
- * characters, which percent-encoding leaves alone, for the splice to equal a full rebuild.
+ * Returns nonce -> Authorization header, through the proxy's own header template (`src/oauth/header-template.ts`):
+ * the base string is built once and only the nonce is spliced in, so signing a million requests costs a million
+ * HMACs and little else. The template's splice is checked against oauth-1.0a's full signing in test/oauth.
  */
 export function createRequestSigner(t: SignedRequestTemplate, hmac: (key: string, data: string) => string) {
-  const oauthOf = (nonce: string): Param[] => [
-    ["oauth_consumer_key", t.creds.consumerKey],
-    ["oauth_nonce", nonce],
-    ["oauth_signature_method", "HMAC-SHA1"],
-    ["oauth_timestamp", String(t.timestamp)],
-    ["oauth_token", t.creds.token],
-    ["oauth_version", "1.0"],
-  ];
-  const base = buildBaseString("POST", t.url, [...(t.form ?? []), ...oauthOf(MARK)]);
-  const [before, after] = base.split(MARK) as [string, string];
-  const key = buildSigningKey(t.creds.consumerSecret, t.creds.tokenSecret);
-  const [headBefore, headAfter] = buildOAuthHeader([...oauthOf(MARK), ["oauth_signature", "SIG"]]).split(MARK) as [string, string];
-  const [headMiddle, headEnd] = headAfter.split('"SIG"') as [string, string];
+  const template = createHeaderTemplate("POST", t.url, t.form ?? [], t.creds);
   return (nonce: string): string => {
     if (!NONCE.test(nonce)) throw new Error(`nonce must be 8-64 letters or digits: ${nonce}`);
-    const signature = hmac(key, before + nonce + after);
-    return headBefore + nonce + headMiddle + '"' + percentEncode(signature) + '"' + headEnd;
+    return template(nonce, String(t.timestamp), hmac) as string;
   };
 }
 

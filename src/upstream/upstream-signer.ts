@@ -1,6 +1,6 @@
-import { buildOAuthHeader } from "../oauth/authorization-header";
+import { createHeaderTemplate } from "../oauth/header-template";
 import { percentEncode } from "../oauth/percent-encode";
-import { computeSignature, type HmacSha1, type OAuthCredentials, type Param } from "../oauth/signature";
+import type { HmacSha1, OAuthCredentials, Param } from "../oauth/signature";
 
 export interface SignerOptions {
   /** Origin plus optional path prefix, no trailing slash: every request goes here and nowhere else. */
@@ -10,8 +10,25 @@ export interface SignerOptions {
   nonce: () => string;
 }
 
+/** Templates kept per signer; past this many callers, the table starts over rather than grow. */
+const MAX_TEMPLATES = 1_000;
+
 /** Builds upstream URLs and signs upstream calls with the caller's consumer and token (OAuth 1.0a user context). */
 export function createUpstreamSigner(o: SignerOptions) {
+  // A send has no query: its base string differs from the last one by its nonce and timestamp only.
+  const templates = new Map<string, ReturnType<typeof createHeaderTemplate>>();
+
+  function templateFor(method: string, url: URL, creds: OAuthCredentials) {
+    const id = [method, url.href, creds.consumerKey, creds.consumerSecret, creds.token, creds.tokenSecret].join("\n");
+    let template = templates.get(id);
+    if (!template) {
+      if (templates.size >= MAX_TEMPLATES) templates.clear();
+      template = createHeaderTemplate(method, url, [], creds);
+      templates.set(id, template);
+    }
+    return template;
+  }
+
   return {
     endpoint(path: string, query: readonly Param[] = []): URL {
       const url = new URL(o.baseUrl + path);
@@ -21,17 +38,9 @@ export function createUpstreamSigner(o: SignerOptions) {
     },
 
     async authorize(method: string, url: URL, query: readonly Param[], creds: OAuthCredentials): Promise<string> {
-      const oauth: Param[] = [
-        ["oauth_consumer_key", creds.consumerKey],
-        ["oauth_nonce", o.nonce()],
-        ["oauth_signature_method", "HMAC-SHA1"],
-        ["oauth_timestamp", String(Math.floor(o.clock() / 1000))],
-        ["oauth_token", creds.token],
-        ["oauth_version", "1.0"],
-      ];
       // A JSON body is not part of the base string (RFC 5849 3.4.1.3.1 signs form bodies only).
-      const signature = await computeSignature(o.hmac, method, url, [...query, ...oauth], creds.consumerSecret, creds.tokenSecret);
-      return buildOAuthHeader([...oauth, ["oauth_signature", signature]]);
+      const template = query.length === 0 ? templateFor(method, url, creds) : createHeaderTemplate(method, url, query, creds);
+      return template(o.nonce(), String(Math.floor(o.clock() / 1000)), o.hmac);
     },
   };
 }

@@ -1,0 +1,58 @@
+import { buildOAuthHeader } from "./authorization-header";
+import { percentEncode } from "./percent-encode";
+import { buildBaseString, buildSigningKey, type HmacSha1, type OAuthCredentials, type Param } from "./signature";
+
+const NONCE = "NONCEMARKER";
+const TIMESTAMP = "TIMESTAMPMARKER";
+const SIGNATURE = "SIGNATUREMARKER";
+/** Values that percent-encoding (once in the parameter string, again in the base string) leaves as they are. */
+const SPLICEABLE = /^[0-9A-Za-z]{1,64}$/;
+
+/**
+ * The OAuth 1.0a header of a call whose method, URL, parameters and credentials are fixed, for any nonce and
+ * timestamp. The base string and the header are built once around markers and the two values spliced in, which
+ * gives the same string as a full rebuild when both are letters and digits; other values (and a URL or parameter
+ * that holds a marker) are signed the long way.
+ * Names are unique among the protocol parameters, so a value cannot change the sorted order.
+ */
+export function createHeaderTemplate(method: string, url: string | URL, params: readonly Param[], creds: OAuthCredentials) {
+  const oauth = (nonce: string, timestamp: string): Param[] => [
+    ["oauth_consumer_key", creds.consumerKey],
+    ["oauth_nonce", nonce],
+    ["oauth_signature_method", "HMAC-SHA1"],
+    ["oauth_timestamp", timestamp],
+    ["oauth_token", creds.token],
+    ["oauth_version", "1.0"],
+  ];
+  const key = buildSigningKey(creds.consumerSecret, creds.tokenSecret);
+  const base = splitAt(buildBaseString(method, url, [...params, ...oauth(NONCE, TIMESTAMP)]), [NONCE, TIMESTAMP]);
+  const head = splitAt(buildOAuthHeader([...oauth(NONCE, TIMESTAMP), ["oauth_signature", SIGNATURE]]), [NONCE, TIMESTAMP, SIGNATURE]);
+
+  const finish = (nonce: string, timestamp: string, signature: string) =>
+    head![0] + nonce + head![1] + timestamp + head![2] + percentEncode(signature) + head![3];
+
+  /** A string when `hmac` answers synchronously (node:crypto), a promise when it does not (Web Crypto). */
+  return (nonce: string, timestamp: string, hmac: HmacSha1): string | Promise<string> => {
+    const spliced = base !== undefined && head !== undefined && SPLICEABLE.test(nonce) && SPLICEABLE.test(timestamp);
+    const data = spliced
+      ? base[0] + nonce + base[1] + timestamp + base[2]
+      : buildBaseString(method, url, [...params, ...oauth(nonce, timestamp)]);
+    const signature = hmac(key, data);
+    const header = (s: string) =>
+      spliced ? finish(nonce, timestamp, s) : buildOAuthHeader([...oauth(nonce, timestamp), ["oauth_signature", s]]);
+    return typeof signature === "string" ? header(signature) : signature.then(header);
+  };
+}
+
+/** `text` cut at each marker in turn, or undefined unless every marker occurs once, in that order. */
+function splitAt(text: string, markers: readonly string[]): string[] | undefined {
+  const parts: string[] = [];
+  let rest = text;
+  for (const marker of markers) {
+    const at = rest.indexOf(marker);
+    if (at < 0 || rest.indexOf(marker, at + 1) >= 0) return undefined;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + marker.length);
+  }
+  return [...parts, rest];
+}

@@ -1,0 +1,52 @@
+import fc from "fast-check";
+import OAuth from "oauth-1.0a";
+import { describe, expect, it } from "vitest";
+import { parseOAuthHeader } from "../../src/oauth/authorization-header";
+import { createHeaderTemplate } from "../../src/oauth/header-template";
+import type { Param } from "../../src/oauth/signature";
+import { createWebHmacSha1 } from "../../src/oauth/web-hmac";
+import { DEMO } from "../helpers/legacy-client";
+import { nodeHmac, oauthPackageHash } from "../helpers/node-crypto";
+
+const creds = { consumerKey: DEMO.consumerKey, consumerSecret: DEMO.consumerSecret, token: DEMO.token, tokenSecret: DEMO.tokenSecret };
+
+/** What the oauth-1.0a package signs for the same call: the reference the template must agree with. */
+function packageSignature(method: string, url: string, params: readonly Param[], nonce: string, timestamp: string) {
+  const oauth = new OAuth({ consumer: { key: creds.consumerKey, secret: creds.consumerSecret }, signature_method: "HMAC-SHA1", hash_function: oauthPackageHash });
+  const protocol = { oauth_consumer_key: creds.consumerKey, oauth_nonce: nonce, oauth_signature_method: "HMAC-SHA1", oauth_timestamp: timestamp, oauth_token: creds.token, oauth_version: "1.0" };
+  return oauth.getSignature({ url, method, data: Object.fromEntries(params) }, creds.tokenSecret, protocol as unknown as OAuth.Authorization);
+}
+
+function fieldsOf(header: string) {
+  return new Map(parseOAuthHeader(header));
+}
+
+describe("OAuth header template", () => {
+  it("signs every nonce and timestamp as the oauth-1.0a package does, spliced or the long way", () => {
+    const url = "https://api.x.test/1.1/direct_messages/events/new.json";
+    const form: Param[] = [["text", "Meet me (at 5)! 50% off*"], ["screen_name", "theSeanCook"]];
+    const template = createHeaderTemplate("POST", url, form, creds);
+    const value = fc.oneof(fc.stringMatching(/^[0-9A-Za-z]{1,64}$/), fc.string({ minLength: 1, maxLength: 40 }));
+    fc.assert(
+      fc.property(value, value, (nonce, timestamp) => {
+        const fields = fieldsOf(template(nonce, timestamp, nodeHmac) as string);
+        expect(fields.get("oauth_nonce")).toBe(nonce);
+        expect(fields.get("oauth_timestamp")).toBe(timestamp);
+        expect(fields.get("oauth_consumer_key")).toBe(creds.consumerKey);
+        expect(fields.get("oauth_signature")).toBe(packageSignature("POST", url, form, nonce, timestamp));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("falls back to the long way when the URL holds a marker, and waits for an asynchronous HMAC", async () => {
+    const url = "https://api.x.test/NONCEMARKER/TIMESTAMPMARKER/new.json";
+    const template = createHeaderTemplate("POST", url, [], creds);
+    const sync = template("abc123", "1764000000", nodeHmac);
+    expect(typeof sync).toBe("string");
+    expect(fieldsOf(sync as string).get("oauth_signature")).toBe(packageSignature("POST", url, [], "abc123", "1764000000"));
+    const web = template("abc123", "1764000000", createWebHmacSha1());
+    expect(web).toBeInstanceOf(Promise);
+    expect(await web).toBe(sync);
+  });
+});
