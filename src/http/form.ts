@@ -2,6 +2,8 @@ import { BridgeError } from "../core/errors";
 import type { Param } from "../oauth/signature";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** A `%` that does not start a two-digit escape: kept as it is, which the runtime's decoder would refuse. */
+const BARE_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
 /**
  * application/x-www-form-urlencoded, parsed strictly: '+' is a space, and a percent-encoded byte sequence that is
@@ -52,6 +54,15 @@ function isOAuthParam(part: string): boolean {
 function decodeComponent(raw: string): string {
   const s = raw.includes("+") ? raw.replace(/\+/g, " ") : raw;
   if (!s.includes("%")) return s;
+  if (!BARE_PERCENT.test(s)) {
+    // decodeURIComponent refuses the same byte sequences as the strict TextDecoder (overlong forms, surrogates,
+    // truncated or stray bytes), without the byte-by-byte walk below.
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new BridgeError("param_invalid", { param: "encoding" });
+    }
+  }
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatCreatedAt } from "../../src/core/created-at";
 import { BridgeError } from "../../src/core/errors";
@@ -80,5 +81,25 @@ describe("form parsing", () => {
 
   it("refuses percent-encoded bytes that are not UTF-8", () => {
     expect(kindOf(() => parseForm("text=%FF%FE"))).toBe("param_invalid:encoding");
+  });
+
+  it("decodes any percent-encoded bytes exactly as a strict UTF-8 decoder does, a bare % kept as it is", () => {
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    // Byte values near the UTF-8 boundaries (lead bytes, continuations, surrogates, overlongs) more often than by chance.
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 12 }), fc.boolean(), (bytes, bare) => {
+        const escaped = bytes.map((b) => "%" + b.toString(16).padStart(2, "0")).join("") + (bare ? "%z" : "");
+        let expected: string | undefined;
+        try {
+          expected = strict.decode(new Uint8Array(bytes)) + (bare ? "%z" : "");
+        } catch {
+          expected = undefined;
+        }
+        if (expected === undefined) expect(kindOf(() => parseForm(`text=${escaped}`))).toBe("param_invalid:encoding");
+        else expect(parseForm(`text=${escaped}`)).toEqual([["text", expected]]);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
