@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { commandOutput, hasCommand } from "./processes";
 
-/** Installs nginx and wrk from Debian's packages when missing and running as root; otherwise says what to run. */
-export function ensureTools(): void {
-  const missing = ["nginx", "wrk", "taskset"].filter((c) => !hasCommand(c));
+/** Installs the tools (nginx and wrk by default) from Debian's packages when missing and running as root; otherwise says what to run. */
+export function ensureTools(tools: readonly string[] = ["nginx", "wrk", "taskset"]): void {
+  const missing = tools.filter((c) => !hasCommand(c));
   if (missing.length === 0) return;
   const packages = missing.map((c) => (c === "taskset" ? "util-linux" : c));
   if (process.getuid?.() !== 0) {

@@ -44,3 +44,13 @@ export function parseChildTicks(stat: string): number {
 
 export const machineTicks = () => parseMachineTicks(readFileSync("/proc/stat", "utf8"));
 export const childTicksOfSelf = () => parseChildTicks(readFileSync("/proc/self/stat", "utf8"));
+
+/** The main thread's total from callgrind's dump files: the one dumped as "measured", thread 1. */
+export function mainThreadInstructions(dumps: readonly string[]): number {
+  for (const text of dumps) {
+    if (!/^desc: Trigger: .*measured/m.test(text) || !/^thread: 1$/m.test(text)) continue;
+    const total = /^(?:summary|totals): (\d+)/m.exec(text);
+    if (total) return Number(total[1]);
+  }
+  throw new Error("callgrind wrote no dump of the main thread for the measured messages");
+}

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { renderChart, renderMemoryChart } from "../../bench/chart";
 import { nginxConfig } from "../../bench/nginx";
 import { createRequestSigner, formatRequestLine, writeRequestFile } from "../../bench/presign";
-import { parseChildTicks, parseCpuTicks, parseMachineTicks, parseStatusKb } from "../../bench/proc";
+import { mainThreadInstructions, parseChildTicks, parseCpuTicks, parseMachineTicks, parseStatusKb } from "../../bench/proc";
 import { computeRatios, formatRatios, formatTable, pickMedianRounds, replaceBlock, summarize, type PhaseResult } from "../../bench/report";
 import { parseWrkReport } from "../../bench/wrk";
 import { parseOAuthHeader } from "../../src/oauth/authorization-header";
@@ -93,6 +93,14 @@ describe("bench results", () => {
     expect(parseChildTicks(stat)).toBe(15);
     expect(parseStatusKb("Name:\tnode\nVmHWM:\t  123456 kB\nVmRSS:\t   99999 kB\n", "VmHWM")).toBe(123456);
     expect(parseMachineTicks("cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 1 2 3\n")).toEqual({ busy: 160, total: 980 });
+  });
+
+  it("counts the main thread of the measured dump only, not the warm-up, nor V8's compiler threads", () => {
+    const dump = (part: number, thread: number, trigger: string, ir: number) =>
+      `# callgrind format\nversion: 1\npart: ${part}\nthread: ${thread}\n\ndesc: Trigger: ${trigger}\n\nevents: Ir\nsummary: ${ir}\n\nfn=x\ntotals: ${ir + 7}\n`;
+    const dumps = [dump(1, 3, "dump measured", 9_000), dump(1, 1, "Program termination", 5_000), dump(1, 1, "dump measured", 812_101_772)];
+    expect(mainThreadInstructions(dumps)).toBe(812_101_772);
+    expect(() => mainThreadInstructions(dumps.slice(0, 2))).toThrow(/no dump of the main thread/);
   });
 
   it("replaces its own block of the results document and keeps the rest", () => {
