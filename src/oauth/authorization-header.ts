@@ -17,7 +17,7 @@ export function parseOAuthHeader(header: string): Param[] | undefined {
     const part = re.exec(rest);
     if (!part) return undefined;
     try {
-      params.push([decodeURIComponent(part[1]!), decodeURIComponent(part[2]!)]);
+      params.push([decodeEscapes(part[1]!), decodeEscapes(part[2]!)]);
     } catch {
       return undefined;
     }
@@ -25,6 +25,11 @@ export function parseOAuthHeader(header: string): Param[] | undefined {
     if (part[3] === "") break;
   }
   return params;
+}
+
+/** decodeURIComponent costs about 0.4 µs a call even with nothing to decode, and most values hold no escape. */
+function decodeEscapes(value: string): string {
+  return value.includes("%") ? decodeURIComponent(value) : value;
 }
 
 export function buildOAuthHeader(params: readonly Param[]): string {
