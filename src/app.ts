@@ -83,29 +83,49 @@ export function createApp(deps: AppDeps) {
   const dialectForPath = createDialectFinder(dialects, preferred);
   const app = new Hono<Env>();
 
-  app.use(async (c, next) => {
-    // Set before anything that could throw, so that onError always has a dialect to answer in.
-    const url = new URL(c.req.url);
-    c.set("dialect", dialectForPath(url.pathname));
-    c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
-    c.set("path", url.pathname + echoableSearch(url.search));
-    const trace: Trace = {};
-    c.set("trace", trace);
-    const started = deps.clock();
-    const id = deps.randomId().slice(0, 16);
-    c.set("requestId", id);
-    await next();
-    deps.log?.({
-      id,
-      method: c.req.method,
-      path: url.pathname,
-      dialect: c.get("dialect").name,
-      status: c.res.status,
-      upstream: trace.upstreamStatus,
-      error: c.get("errorKind"),
-      ms: deps.clock() - started,
-    });
-  });
+  /**
+   * Every answer's frame, around the route's own work: the dialect to answer in (set before anything that could
+   * throw), the request id, an error rendered in that dialect, one log line. A wrapper in each route rather than
+   * a middleware: a path with one handler takes Hono's direct dispatch, without composing a middleware chain.
+   */
+  function framed(work: (c: Context<Env>) => Response | Promise<Response>, dialect?: Dialect) {
+    return async (c: Context<Env>): Promise<Response> => {
+      const url = new URL(c.req.url);
+      c.set("dialect", dialect ?? dialectForPath(url.pathname));
+      c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
+      c.set("path", url.pathname + echoableSearch(url.search));
+      const trace: Trace = {};
+      c.set("trace", trace);
+      const started = deps.clock();
+      c.set("requestId", deps.randomId().slice(0, 16));
+      let res: Response;
+      try {
+        res = await work(c);
+      } catch (err) {
+        res = respondWithError(c, err);
+      }
+      deps.log?.({
+        id: c.get("requestId"),
+        method: c.req.method,
+        path: url.pathname,
+        dialect: c.get("dialect").name,
+        status: res.status,
+        upstream: trace.upstreamStatus,
+        error: c.get("errorKind"),
+        ms: deps.clock() - started,
+      });
+      return res;
+    };
+  }
+
+  function respondWithError(c: Context<Env>, err: unknown): Response {
+    const e = toBridgeError(err);
+    c.get("trace").upstreamStatus ??= e.detail.upstreamStatus;
+    if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
+    const rendered = c.get("dialect").renderError(e, ctxOf(c));
+    if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
+    return respond(c, rendered, e.kind);
+  }
 
   /** The headers every answer carries, so that they are set once, when the answer is built. */
   function gatewayHeaders(c: Context<Env>, errorKind?: string): Record<string, string> {
@@ -127,41 +147,51 @@ export function createApp(deps: AppDeps) {
     return new Response(r.body, { status: r.status, headers });
   }
 
-  app.get("/healthz", (c) =>
-    respond(c, { status: 200, contentType: "application/json", body: JSON.stringify({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }) }),
+  const onlyPost = (c: Context<Env>) => {
+    if (c.req.method !== "POST") throw new BridgeError("method_not_allowed");
+  };
+
+  app.get(
+    "/healthz",
+    framed((c) =>
+      respond(c, { status: 200, contentType: "application/json", body: JSON.stringify({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }) }),
+    ),
   );
 
   for (const { path, format, dialect } of routeTable(dialects, preferred)) {
-    app.post(path, async (c) => {
-      c.set("dialect", dialect);
-      const ctx = { format, requestPath: c.get("path") };
-      return respond(c, await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
-    });
-    app.all(path, (c) => {
-      c.set("dialect", dialect);
-      throw new BridgeError("method_not_allowed");
-    });
+    app.all(
+      path,
+      framed(async (c) => {
+        onlyPost(c);
+        const ctx = { format, requestPath: c.get("path") };
+        return respond(c, await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
+      }, dialect),
+    );
   }
 
   const passthrough = { fetch: deps.fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
-  app.post(NATIVE_EVENTS_PATH, async (c) => {
-    const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace"));
-    for (const [name, value] of Object.entries(gatewayHeaders(c))) answer.headers.set(name, value);
-    return answer;
-  });
-  app.all(NATIVE_EVENTS_PATH, () => {
-    throw new BridgeError("method_not_allowed");
-  });
+  app.all(
+    NATIVE_EVENTS_PATH,
+    framed(async (c) => {
+      onlyPost(c);
+      const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace"));
+      for (const [name, value] of Object.entries(gatewayHeaders(c))) answer.headers.set(name, value);
+      return answer;
+    }),
+  );
 
-  app.notFound((c) => respond(c, c.get("dialect").renderError(new BridgeError("route_not_found"), ctxOf(c)), "route_not_found"));
+  const notFound = framed(() => {
+    throw new BridgeError("route_not_found");
+  });
+  app.notFound((c) => notFound(c));
 
+  // Only reached by a failure outside every frame (none is known): answered in the path's dialect, not as a stack.
   app.onError((err, c) => {
+    const dialect = dialectForPath(c.req.path);
     const e = toBridgeError(err);
-    c.get("trace").upstreamStatus ??= e.detail.upstreamStatus;
-    if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
-    const rendered = c.get("dialect").renderError(e, ctxOf(c));
-    if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
-    return respond(c, rendered, e.kind);
+    deps.log?.({ level: "error", error: e.kind, detail: String((err as Error)?.name) });
+    const rendered = dialect.renderError(e, { format: c.req.path.endsWith(".xml") ? "xml" : "json", requestPath: c.req.path });
+    return new Response(rendered.body, { status: rendered.status, headers: { ...rendered.headers, "content-type": rendered.contentType } });
   });
 
   return app;

@@ -121,6 +121,27 @@ describe("an answer that cannot be read", () => {
   });
 });
 
+describe("a failure of the gateway itself", () => {
+  it("answers 500 in the caller's dialect before a request id exists, naming no cause, and sends nothing", async () => {
+    h = await startHarness({
+      app: {
+        randomId: () => {
+          throw new Error("entropy source failed at /srv/secret-path");
+        },
+      },
+    });
+    const json = await send({ screen_name: "dougw", text: "x" });
+    expect(json.status).toBe(500);
+    expect(await json.json()).toEqual({ errors: [{ code: 131, message: "Internal error." }] });
+    const xml = await h.call(signLegacyCall({ url: `${PROXY}/1/direct_messages/new.xml`, form: { screen_name: "dougw", text: "x" } }));
+    expect(xml.status).toBe(500);
+    const body = await xml.text();
+    expect(body).toMatch(/^<\?xml/);
+    expect(body).not.toMatch(/entropy|secret-path|at /);
+    expect(h.sandbox.stats.events).toHaveLength(0);
+  });
+});
+
 describe("replay protection at capacity", () => {
   it("refuses a new message with 429 and Retry-After when the replay store is full of live nonces, never dropping one", async () => {
     h = await startHarness({ app: { nonces: createMemoryNonceStore(2) } });
