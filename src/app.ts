@@ -191,7 +191,9 @@ export function createApp(deps: AppDeps) {
     const e = toBridgeError(err);
     deps.log?.({ level: "error", error: e.kind, detail: String((err as Error)?.name) });
     const rendered = dialect.renderError(e, { format: c.req.path.endsWith(".xml") ? "xml" : "json", requestPath: c.req.path });
-    return new Response(rendered.body, { status: rendered.status, headers: { ...rendered.headers, "content-type": rendered.contentType } });
+    const headers: Record<string, string> = { ...rendered.headers, "content-type": rendered.contentType, "x-dm-bridge-error": e.kind };
+    if (deps.upstreamLabel) headers["x-dm-bridge-upstream"] = deps.upstreamLabel;
+    return new Response(rendered.body, { status: rendered.status, headers });
   });
 
   return app;

@@ -2,6 +2,8 @@ import { BridgeError } from "../core/errors";
 import type { Param } from "../oauth/signature";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** For one decoded value: a leading U+FEFF is part of the value the client signed, not a byte-order mark to drop. */
+const strictUtf8Value = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** A `%` that does not start a two-digit escape: kept as it is, which the runtime's decoder would refuse. */
 const BARE_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
@@ -79,7 +81,7 @@ function decodeComponent(raw: string): string {
     }
   }
   try {
-    return strictUtf8.decode(new Uint8Array(bytes));
+    return strictUtf8Value.decode(new Uint8Array(bytes));
   } catch {
     throw new BridgeError("param_invalid", { param: "encoding" });
   }

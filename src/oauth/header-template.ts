@@ -11,9 +11,9 @@ const SPLICEABLE = /^[0-9A-Za-z]{1,64}$/;
 /**
  * The OAuth 1.0a header of a call whose method, URL, parameters and credentials are fixed, for any nonce and
  * timestamp. The base string and the header are built once around markers and the two values spliced in, which
- * gives the same string as a full rebuild when both are letters and digits; other values (and a URL or parameter
- * that holds a marker) are signed the long way.
- * Names are unique among the protocol parameters, so a value cannot change the sorted order.
+ * gives the same string as a full rebuild when both are letters and digits, and when no other parameter is named
+ * `oauth_…` (the sorted order then cannot depend on the two values); other calls, and a URL or parameter that holds
+ * a marker, are signed the long way.
  */
 export function createHeaderTemplate(method: string, url: string | URL, params: readonly Param[], creds: OAuthCredentials) {
   const oauth = (nonce: string, timestamp: string): Param[] => [
@@ -25,7 +25,8 @@ export function createHeaderTemplate(method: string, url: string | URL, params: 
     ["oauth_version", "1.0"],
   ];
   const key = buildSigningKey(creds.consumerSecret, creds.tokenSecret);
-  const base = splitAt(buildBaseString(method, url, [...params, ...oauth(NONCE, TIMESTAMP)]), [NONCE, TIMESTAMP]);
+  const spliceable = !params.some(([name]) => name.startsWith("oauth_"));
+  const base = spliceable ? splitAt(buildBaseString(method, url, [...params, ...oauth(NONCE, TIMESTAMP)]), [NONCE, TIMESTAMP]) : undefined;
   const head = splitAt(buildOAuthHeader([...oauth(NONCE, TIMESTAMP), ["oauth_signature", SIGNATURE]]), [NONCE, TIMESTAMP, SIGNATURE]);
 
   const finish = (nonce: string, timestamp: string, signature: string) =>

@@ -93,8 +93,12 @@ export function fetchWithDeadline<T>(
     };
     const timer = setTimeout(() => {
       expired = true;
-      abort?.();
       fail("upstream_timeout");
+      try {
+        abort?.();
+      } catch {
+        // The call is answered as timed out already; a client that fails to abort changes nothing for the caller.
+      }
     }, timeoutMs);
     // An error after the deadline is the abort's own doing: the call timed out.
     const failed = () => fail(expired ? "upstream_timeout" : "upstream_unreachable");
@@ -112,10 +116,10 @@ export function fetchWithDeadline<T>(
   });
 }
 
-/** A promise of `f()`, also when `f` throws before it returns one. */
-function run<T>(f: () => Promise<T>): Promise<T> {
+/** A promise of `f()`, also when `f` throws before it returns one or returns a plain value. */
+function run<T>(f: () => Promise<T> | T): Promise<T> {
   try {
-    return f();
+    return Promise.resolve(f());
   } catch (err) {
     return Promise.reject(err);
   }

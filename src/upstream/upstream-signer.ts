@@ -19,7 +19,8 @@ export function createUpstreamSigner(o: SignerOptions) {
   const templates = new Map<string, ReturnType<typeof createHeaderTemplate>>();
 
   function templateFor(method: string, url: URL, creds: OAuthCredentials) {
-    const id = [method, url.href, creds.consumerKey, creds.consumerSecret, creds.token, creds.tokenSecret].join("\n");
+    // JSON, not a separator: no two different sets of credentials can share a key, whatever characters they hold.
+    const id = JSON.stringify([method, url.href, creds.consumerKey, creds.consumerSecret, creds.token, creds.tokenSecret]);
     let template = templates.get(id);
     if (!template) {
       if (templates.size >= MAX_TEMPLATES) templates.clear();

@@ -132,6 +132,7 @@ describe("a failure of the gateway itself", () => {
     });
     const json = await send({ screen_name: "dougw", text: "x" });
     expect(json.status).toBe(500);
+    expect(json.headers.get("x-dm-bridge-error")).toBe("internal");
     expect(await json.json()).toEqual({ errors: [{ code: 131, message: "Internal error." }] });
     const xml = await h.call(signLegacyCall({ url: `${PROXY}/1/direct_messages/new.xml`, form: { screen_name: "dougw", text: "x" } }));
     expect(xml.status).toBe(500);

@@ -3,7 +3,7 @@ import OAuth from "oauth-1.0a";
 import { describe, expect, it } from "vitest";
 import { parseOAuthHeader } from "../../src/oauth/authorization-header";
 import { createHeaderTemplate } from "../../src/oauth/header-template";
-import type { Param } from "../../src/oauth/signature";
+import { buildBaseString, buildSigningKey, type Param } from "../../src/oauth/signature";
 import { createWebHmacSha1 } from "../../src/oauth/web-hmac";
 import { DEMO } from "../helpers/legacy-client";
 import { nodeHmac, oauthPackageHash } from "../helpers/node-crypto";
@@ -37,6 +37,15 @@ describe("OAuth header template", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("signs the long way when another parameter is named oauth_…, whose value would then decide the sorted order", () => {
+    const url = "https://api.x.test/1.1/users/lookup.json";
+    const params: Param[] = [["oauth_nonce", "1"], ["screen_name", "dougw"]];
+    const header = createHeaderTemplate("GET", url, params, creds)("0", "1764000000", nodeHmac) as string;
+    const protocol: Param[] = [...fieldsOf(header)].filter(([n]) => n !== "oauth_signature");
+    const expected = nodeHmac(buildSigningKey(creds.consumerSecret, creds.tokenSecret), buildBaseString("GET", url, [...params, ...protocol]));
+    expect(fieldsOf(header).get("oauth_signature")).toBe(expected);
   });
 
   it("falls back to the long way when the URL holds a marker, and waits for an asynchronous HMAC", async () => {
