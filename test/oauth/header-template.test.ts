@@ -5,6 +5,7 @@ import { parseOAuthHeader } from "../../src/oauth/authorization-header";
 import { createHeaderTemplate } from "../../src/oauth/header-template";
 import { buildBaseString, buildSigningKey, type Param } from "../../src/oauth/signature";
 import { createWebHmacSha1 } from "../../src/oauth/web-hmac";
+import { lengthPrefixed } from "../../src/upstream/upstream-signer";
 import { DEMO } from "../helpers/legacy-client";
 import { nodeHmac, oauthPackageHash } from "../helpers/node-crypto";
 
@@ -57,5 +58,11 @@ describe("OAuth header template", () => {
     const web = template("abc123", "1764000000", createWebHmacSha1());
     expect(web).toBeInstanceOf(Promise);
     expect(await web).toBe(sync);
+  });
+
+  it("keeps one template per caller: the cache key of two different credential lists never collides", () => {
+    expect(lengthPrefixed(["POST", "u", "a", "x\ny", "t", "s"])).not.toBe(lengthPrefixed(["POST", "u", "a\nx", "y", "t", "s"]));
+    const parts = fc.array(fc.string({ maxLength: 6 }), { minLength: 6, maxLength: 6 });
+    fc.assert(fc.property(parts, parts, (a, b) => (lengthPrefixed(a) === lengthPrefixed(b)) === (JSON.stringify(a) === JSON.stringify(b))), { numRuns: 2_000 });
   });
 });
