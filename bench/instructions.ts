@@ -1,10 +1,11 @@
 /**
  * `npm run bench:instructions -- <checkout> [<checkout> ...] [--messages 1000] [--connections 20]`: the machine
- * instructions the sidecar's main thread executes per legacy message, counted by valgrind's callgrind. Unlike CPU
- * time, which drifts 10-20% within minutes on this host, the count repeats within about 3% (799, 812 and 826
- * thousand in three runs of one version, 773, 774 and 774 of another), so it can show a change worth a few percent.
- * It does not see cache misses or memory stalls: a change that only moves those is invisible here and must be
- * shown with bench:ab.
+ * instructions the sidecar's main thread executes per legacy message, counted by valgrind's callgrind. CPU time
+ * drifts 10-20% within minutes on this host; the count is steadier but not exact, because V8 still compiles and
+ * collects at moments that differ from run to run. Runs of one version agreed within 1-3% some times (799, 812,
+ * 826; 773, 774, 774) and spread 10% another (711, 785, 742 thousand): run each version two or three times and
+ * trust only ranges that do not overlap. It does not see the kernel's work or cache misses: a change that only
+ * moves those is invisible here and must be shown with bench:ab.
  *
  * For each checkout in turn: the sandbox upstream runs natively; the checkout's sidecar runs under callgrind; a
  * keep-alive client sends `--messages` signed legacy messages to warm it up, the counters are zeroed, the same
