@@ -180,10 +180,11 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  const notFound = framed(() => {
-    throw new BridgeError("route_not_found");
-  });
-  app.notFound((c) => notFound(c));
+  app.notFound(
+    framed(() => {
+      throw new BridgeError("route_not_found");
+    }),
+  );
 
   // Only reached by a failure outside every frame (none is known): answered in the path's dialect, not as a stack.
   app.onError((err, c) => {

@@ -29,8 +29,10 @@ export function createHeaderTemplate(method: string, url: string | URL, params: 
   const base = spliceable ? splitAt(buildBaseString(method, url, [...params, ...oauth(NONCE, TIMESTAMP)]), [NONCE, TIMESTAMP]) : undefined;
   const head = splitAt(buildOAuthHeader([...oauth(NONCE, TIMESTAMP), ["oauth_signature", SIGNATURE]]), [NONCE, TIMESTAMP, SIGNATURE]);
 
-  const finish = (nonce: string, timestamp: string, signature: string) =>
-    head![0] + nonce + head![1] + timestamp + head![2] + percentEncode(signature) + head![3];
+  const headerOf = (spliced: boolean, nonce: string, timestamp: string, signature: string) =>
+    spliced
+      ? head![0] + nonce + head![1] + timestamp + head![2] + percentEncode(signature) + head![3]
+      : buildOAuthHeader([...oauth(nonce, timestamp), ["oauth_signature", signature]]);
 
   /** A string when `hmac` answers synchronously (node:crypto), a promise when it does not (Web Crypto). */
   return (nonce: string, timestamp: string, hmac: HmacSha1): string | Promise<string> => {
@@ -39,9 +41,9 @@ export function createHeaderTemplate(method: string, url: string | URL, params: 
       ? base[0] + nonce + base[1] + timestamp + base[2]
       : buildBaseString(method, url, [...params, ...oauth(nonce, timestamp)]);
     const signature = hmac(key, data);
-    const header = (s: string) =>
-      spliced ? finish(nonce, timestamp, s) : buildOAuthHeader([...oauth(nonce, timestamp), ["oauth_signature", s]]);
-    return typeof signature === "string" ? header(signature) : signature.then(header);
+    return typeof signature === "string"
+      ? headerOf(spliced, nonce, timestamp, signature)
+      : signature.then((s) => headerOf(spliced, nonce, timestamp, s));
   };
 }
 
