@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureTools } from "./machine";
-import { createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
+import { LEGACY_BODY, signLegacyNow, writeRequestFile } from "./presign";
 import { cpuTicksOf } from "./proc";
-import { freePort, runCommand, sidecarEnv, startProcess, stopAll, waitForPort } from "./processes";
+import { freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, waitForPort } from "./processes";
 import { errorCount, parseWrkReport, wrkArgs } from "./wrk";
 
 const { values: opt, positionals } = parseArgs({
@@ -31,13 +31,11 @@ ensureTools();
 const dir = mkdtempSync(join(tmpdir(), "dm-bridge-ab-"));
 process.on("SIGINT", () => (stopAll(), process.exit(130)));
 try {
-  const upstreamPort = await freePort();
-  startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/upstream-server.ts"), String(upstreamPort)], { cpus: "1" });
-  await waitForPort(upstreamPort);
+  const { port: upstreamPort } = await startSandboxUpstream("1");
   const sidecars: { checkout: string; port: number; pid: number; ticks: number; requests: number; perSlice: number[] }[] = [];
   for (const checkout of checkouts) {
     const port = await freePort();
-    const child = startProcess(process.execPath, ["--import", "tsx", join(checkout, "adapters/node.ts")], { cpus: "0", env: sidecarEnv(port, upstreamPort), quiet: true });
+    const child = startProcess(process.execPath, sidecarArgs(checkout), { cpus: "0", env: sidecarEnv(port, upstreamPort), quiet: true });
     await waitForPort(port);
     sidecars.push({ checkout, port, pid: child.pid!, ticks: 0, requests: 0, perSlice: [] });
   }
@@ -46,7 +44,7 @@ try {
   async function slice(s: (typeof sidecars)[number], durationSec: number): Promise<{ ticks: number; requests: number }> {
     const url = `http://127.0.0.1:${s.port}/1.1/direct_messages/new.json`;
     const file = join(dir, `requests-${randomBytes(4).toString("hex")}.txt`);
-    const sign = createRequestSigner({ url, form: LEGACY_FORM, creds: DEMO_SIGNER, timestamp: Math.floor(Date.now() / 1000) }, nodeHmacSha1);
+    const sign = signLegacyNow(url);
     await writeRequestFile(file, 10_000 * durationSec + 5_000, sign, LEGACY_BODY, randomBytes(6).toString("hex"));
     const before = cpuTicksOf(s.pid);
     const args = wrkArgs({ url, connections, threads: 1, durationSec, script: join(ROOT, "bench/requests.lua"), file, contentType: "application/x-www-form-urlencoded" });

@@ -21,8 +21,8 @@ import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { ensureTools } from "./machine";
 import { mainThreadInstructions } from "./proc";
-import { createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1 } from "./presign";
-import { freePort, runCommand, sidecarEnv, startProcess, stopAll, stopProcess, waitForPort } from "./processes";
+import { LEGACY_BODY, signLegacyNow } from "./presign";
+import { freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, stopProcess, waitForPort } from "./processes";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,10 +30,10 @@ const { values: opt, positionals } = parseArgs({
 });
 if (positionals.length < 1) throw new Error("usage: npm run bench:instructions -- <checkout> [<checkout> ...] [--messages N]");
 const [messages, connections] = [Number(opt.messages), Number(opt.connections)];
-const ROOT = resolve(import.meta.dirname, "..");
 
 async function sendMessages(pool: Pool, url: string, n: number): Promise<void> {
-  const sign = createRequestSigner({ url, form: LEGACY_FORM, creds: DEMO_SIGNER, timestamp: Math.floor(Date.now() / 1000) }, nodeHmacSha1);
+  const sign = signLegacyNow(url);
+  const path = new URL(url).pathname;
   const prefix = randomBytes(6).toString("hex");
   let next = 0;
   await Promise.all(
@@ -41,7 +41,7 @@ async function sendMessages(pool: Pool, url: string, n: number): Promise<void> {
       while (next < n) {
         const authorization = sign(prefix + (next++).toString(36).padStart(6, "0"));
         const headers = { authorization, "content-type": "application/x-www-form-urlencoded" };
-        const r = await pool.request({ path: new URL(url).pathname, method: "POST", headers, body: LEGACY_BODY });
+        const r = await pool.request({ path, method: "POST", headers, body: LEGACY_BODY });
         const text = await r.body.text();
         if (r.statusCode !== 200) throw new Error(`answer ${r.statusCode}: ${text.slice(0, 200)}`);
       }
@@ -50,13 +50,11 @@ async function sendMessages(pool: Pool, url: string, n: number): Promise<void> {
 }
 
 async function countInstructions(checkout: string, dir: string): Promise<number> {
-  const upstreamPort = await freePort();
-  const upstream = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/upstream-server.ts"), String(upstreamPort)], { cpus: "1" });
-  await waitForPort(upstreamPort);
+  const { child: upstream, port: upstreamPort } = await startSandboxUpstream("1");
   const port = await freePort();
   const out = join(dir, `callgrind-${randomBytes(4).toString("hex")}.out`);
   const valgrind = ["--tool=callgrind", "--smc-check=all-non-file", "--separate-threads=yes", `--callgrind-out-file=${out}`];
-  const sidecar = startProcess("valgrind", [...valgrind, process.execPath, "--import", "tsx", join(checkout, "adapters/node.ts")], {
+  const sidecar = startProcess("valgrind", [...valgrind, process.execPath, ...sidecarArgs(checkout)], {
     cpus: "0",
     env: sidecarEnv(port, upstreamPort),
     quiet: true,

@@ -50,6 +50,11 @@ export function createRequestSigner(t: SignedRequestTemplate, hmac: (key: string
   };
 }
 
+/** The legacy call to `url` signed by the demo client, stamped now: for runs that sign just before they send. */
+export function signLegacyNow(url: string): (nonce: string) => string {
+  return createRequestSigner({ url, form: LEGACY_FORM, creds: DEMO_SIGNER, timestamp: Math.floor(Date.now() / 1000) }, nodeHmacSha1);
+}
+
 /** One request per line, `authorization<TAB>body`, as bench/requests.lua reads them. */
 export function formatRequestLine(authorization: string, body: string): string {
   if (/[\t\n]/.test(authorization + body)) throw new Error("a request line cannot hold a tab or a newline");

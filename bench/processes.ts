@@ -1,10 +1,26 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect } from "node:net";
+import { join, resolve } from "node:path";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 
 /** The environment of a sidecar under load: the demo credentials, the given upstream, nothing from this shell. */
 export function sidecarEnv(port: number, upstreamPort: number): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "", PORT: String(port), UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
+}
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+/** The node arguments that run a checkout's sidecar as `npm start` does. */
+export function sidecarArgs(checkout: string): string[] {
+  return ["--import", "tsx", join(checkout, "adapters/node.ts")];
+}
+
+/** The sandbox upstream in its own process (`bench/upstream-server.ts`), listening once this resolves. */
+export async function startSandboxUpstream(cpus?: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/upstream-server.ts"), String(port)], { cpus });
+  await waitForPort(port);
+  return { child, port };
 }
 
 /** Every child this run started, so that an error or Ctrl-C still stops them (by pid, nothing else). */

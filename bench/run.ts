@@ -11,7 +11,7 @@ import { ensureTools, describeMachine } from "./machine";
 import { nginxConfig } from "./nginx";
 import { BENCH_RECIPIENT, BENCH_TEXT, createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
 import { childTicksOfSelf, cpuTicksOf, machineTicks, resetPeakRss, statusKbOf } from "./proc";
-import { freePort, runCommand, sidecarEnv, startProcess, stopAll, stopProcess, waitForPort } from "./processes";
+import { freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, stopProcess, waitForPort } from "./processes";
 import { computeRatios, formatRatios, formatTable, pickMedianRounds, summarize, PHASE_LABELS, type PhaseKey, type PhaseResult, type ProcessUse } from "./report";
 import { parseWrkReport, wrkArgs } from "./wrk";
 import { writeResultsDoc } from "./write-doc";
@@ -80,9 +80,7 @@ async function drive(target: Target, file: string, seconds: number) {
 }
 
 async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
-  const upstreamPort = await freePort();
-  const upstream = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/upstream-server.ts"), String(upstreamPort)], { cpus: CPUS.upstream });
-  await waitForPort(upstreamPort);
+  const { child: upstream, port: upstreamPort } = await startSandboxUpstream(CPUS.upstream);
   let hop: ReturnType<typeof startProcess> | undefined;
   let port = upstreamPort;
   if (key === "nginx") {
@@ -101,7 +99,7 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     const env = sidecarEnv(port, upstreamPort);
     // The proxy's one log line per request goes to /dev/null: it is written (and paid for), not kept.
     const extra = opt["proxy-node-args"] ? ["--import", join(ROOT, "bench/exit-on-sigterm.mjs"), ...opt["proxy-node-args"].split(" ")] : [];
-    hop = startProcess(process.execPath, [...extra, "--import", "tsx", join(ROOT, "adapters/node.ts")], { cpus: CPUS.hop, env, quiet: true });
+    hop = startProcess(process.execPath, [...extra, ...sidecarArgs(ROOT)], { cpus: CPUS.hop, env, quiet: true });
     await waitForPort(port);
   }
   try {
