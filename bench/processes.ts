@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { join, resolve } from "node:path";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
@@ -10,9 +11,12 @@ export function sidecarEnv(port: number, upstreamPort: number): NodeJS.ProcessEn
 
 const ROOT = resolve(import.meta.dirname, "..");
 
-/** The node arguments that run a checkout's sidecar as `npm start` does. */
+/** The node arguments that run a checkout's sidecar as its `npm start` does: built first, or through tsx before it had a build. */
 export function sidecarArgs(checkout: string): string[] {
-  return ["--import", "tsx", join(checkout, "adapters/node.ts")];
+  const build = join(checkout, "scripts/build-node.mjs");
+  if (!existsSync(build)) return ["--import", "tsx", join(checkout, "adapters/node.ts")];
+  execFileSync(process.execPath, [build], { stdio: "inherit" });
+  return [join(checkout, "dist/node.mjs")];
 }
 
 /** The sandbox upstream in its own process (`bench/upstream-server.ts`), listening once this resolves. */

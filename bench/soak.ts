@@ -7,9 +7,11 @@ import { serve } from "@hono/node-server";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import { createSandbox, type SandboxFault } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { DEMO, signLegacyCall } from "../test/helpers/legacy-client";
+import { sidecarArgs } from "./processes";
 import { nodeHmac } from "../test/helpers/node-crypto";
 
 const arg = (name: string, fallback: number) => {
@@ -31,7 +33,7 @@ const upstream = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" })
 await new Promise((r) => upstream.once("listening", r));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
-const proxy = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+const proxy = spawn(process.execPath, sidecarArgs(resolve(import.meta.dirname, "..")), {
   env: { ...process.env, PORT: String(PORT), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) },
   stdio: ["ignore", "ignore", "inherit"],
 });

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { startSidecar, stopSidecars } from "../helpers/sidecar";
+import { SIDECAR_ARGS, startSidecar, stopSidecars } from "../helpers/sidecar";
 
 const run = promisify(execFile);
 afterEach(stopSidecars);
@@ -33,7 +33,7 @@ describe("npm start", () => {
   });
 
   it("stops with one clear line on invalid configuration", async () => {
-    const err = await run(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+    const err = await run(process.execPath, SIDECAR_ARGS, {
       env: { PATH: process.env.PATH ?? "", DM_PROXY_CREDENTIALS: '{"consumers":{"k":"top-secret"' },
     }).catch((e: { code: number; stderr: string }) => e);
     expect("code" in err && err.code).toBe(1);

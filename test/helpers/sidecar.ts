@@ -7,9 +7,12 @@ export function stopSidecars(): void {
   for (const c of children.splice(0)) c.kill("SIGTERM");
 }
 
+/** What `npm start` runs once it has built it (the build is test/helpers/build-sidecar.ts, before any test). */
+export const SIDECAR_ARGS = ["dist/node.mjs"];
+
 /** Starts the Node sidecar exactly as `npm start` does and collects what it prints until it is ready. */
 export function startSidecar(env: Record<string, string>): Promise<{ output: string; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "adapters/node.ts"], {
+  const child = spawn(process.execPath, SIDECAR_ARGS, {
     env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
