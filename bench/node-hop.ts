@@ -4,7 +4,7 @@ import { createUndiciFetch } from "../src/upstream/undici-fetch";
 /**
  * Case (d) of `npm run bench`: the cheapest hop Node can be with dm-bridge's own I/O: the node:http server in front,
  * the same undici pool behind, the body and the signed headers passed on untouched, no translation. What it costs is
- * the floor under any Node proxy on this machine. `tsx bench/node-hop.ts <port> <upstream port>`.
+ * the floor under any Node proxy on this machine. `node dist/bench/node-hop.mjs <port> <upstream port>`, built by `builtBenchEntry`.
  */
 const [port, upstreamPort] = process.argv.slice(2).map(Number);
 const upstream = createUndiciFetch();

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { join, resolve } from "node:path";
+import { bundleForNode } from "../scripts/build-node.mjs";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 
 /** The environment of a sidecar under load: the demo credentials, the given upstream, nothing from this shell. */
@@ -19,10 +20,17 @@ export function sidecarArgs(checkout: string): string[] {
   return [join(checkout, "dist/node.mjs")];
 }
 
+/** A bench entry point (`bench/<name>.ts`) bundled as `npm start` bundles the sidecar, so that tsx costs none of them anything. */
+export async function builtBenchEntry(name: string): Promise<string> {
+  const out = join(ROOT, "dist/bench", `${name}.mjs`);
+  await bundleForNode(join(ROOT, "bench", `${name}.ts`), out);
+  return out;
+}
+
 /** The sandbox upstream in its own process (`bench/upstream-server.ts`), listening once this resolves. */
 export async function startSandboxUpstream(cpus?: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/upstream-server.ts"), String(port)], { cpus });
+  const child = startProcess(process.execPath, [await builtBenchEntry("upstream-server"), String(port)], { cpus });
   await waitForPort(port);
   return { child, port };
 }

@@ -11,7 +11,7 @@ import { ensureTools, describeMachine } from "./machine";
 import { nginxConfig } from "./nginx";
 import { BENCH_RECIPIENT, BENCH_TEXT, createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
 import { childTicksOfSelf, cpuTicksOf, machineTicks, resetPeakRss, statusKbOf } from "./proc";
-import { freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, stopProcess, waitForPort } from "./processes";
+import { builtBenchEntry, freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, stopProcess, waitForPort } from "./processes";
 import { computeRatios, formatRatios, formatTable, pickMedianRounds, summarize, PHASE_LABELS, type PhaseKey, type PhaseResult, type ProcessUse } from "./report";
 import { parseWrkReport, wrkArgs } from "./wrk";
 import { writeResultsDoc } from "./write-doc";
@@ -92,7 +92,7 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     await waitForPort(port);
   } else if (key === "node-hop") {
     port = await freePort();
-    hop = startProcess(process.execPath, ["--import", "tsx", join(ROOT, "bench/node-hop.ts"), String(port), String(upstreamPort)], { cpus: CPUS.hop });
+    hop = startProcess(process.execPath, [await builtBenchEntry("node-hop"), String(port), String(upstreamPort)], { cpus: CPUS.hop });
     await waitForPort(port);
   } else if (key === "proxy") {
     port = await freePort();

@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import { createHmac } from "node:crypto";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 
-/** The sandbox upstream in its own process, for the benchmark: `tsx bench/upstream-server.ts <port>`. */
+/** The sandbox upstream in its own process, for the benchmark: `node dist/bench/upstream-server.mjs <port>`, built by `builtBenchEntry`. */
 const port = Number(process.argv[2] ?? "0");
 const sandbox = createSandbox({
   hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"),
