@@ -21,6 +21,14 @@ describe("npm start", () => {
     expect(body).toMatchObject({ text: "hello from dm-bridge", recipient_screen_name: "theSeanCook", sender_screen_name: "s0c1alm3dia" });
   });
 
+  it("runs as the README's first line has it: `npm start` builds the sidecar, then serves", async () => {
+    const { output, url } = await startSidecar({}, ["npm", "start"]);
+    expect(output).toContain("> npm run -s build");
+    expect(output).toContain("> node dist/node.mjs");
+    const health = await fetch(`${url}/healthz`);
+    expect(await health.json()).toEqual({ status: "ok", upstream: "sandbox" });
+  });
+
   it("answers seed 002's Sina curl as printed there, and Sina's error form when UNVERSIONED_ERROR_FORM=sina", async () => {
     const { url } = await startSidecar({ UNVERSIONED_ERROR_FORM: "sina" });
     const seedCurl = (user: string) =>

@@ -2,19 +2,29 @@ import { spawn, type ChildProcess } from "node:child_process";
 
 const children: ChildProcess[] = [];
 
-/** Stops every sidecar the test started; for `afterEach`. */
+/** Stops every sidecar the test started, with whatever it started (npm's shell and node); for `afterEach`. */
 export function stopSidecars(): void {
-  for (const c of children.splice(0)) c.kill("SIGTERM");
+  for (const c of children.splice(0)) {
+    try {
+      process.kill(-c.pid!, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** What `npm start` runs once it has built it (the build is test/helpers/build-sidecar.ts, before any test). */
 export const SIDECAR_ARGS = ["dist/node.mjs"];
 
-/** Starts the Node sidecar exactly as `npm start` does and collects what it prints until it is ready. */
-export function startSidecar(env: Record<string, string>): Promise<{ output: string; url: string }> {
-  const child = spawn(process.execPath, SIDECAR_ARGS, {
+/**
+ * Starts the Node sidecar exactly as `npm start` does (or with `command`, e.g. `npm start` itself) and collects what
+ * it prints until it is ready. In a process group of its own, so that stopping it stops all of it.
+ */
+export function startSidecar(env: Record<string, string>, command = [process.execPath, ...SIDECAR_ARGS]): Promise<{ output: string; url: string }> {
+  const child = spawn(command[0]!, command.slice(1), {
     env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   children.push(child);
   let output = "";
