@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { buildSidecar } from "../../scripts/build-node.mjs";
 
-/** vitest globalSetup: builds dist/node.mjs with `npm run build`'s script, so the sidecar tests run the current code. */
-export default function buildSidecar(): void {
-  execFileSync(process.execPath, ["scripts/build-node.mjs"], { stdio: "inherit" });
+/** vitest globalSetup: builds dist/node.mjs as `npm run build` does, so that the sidecar tests run the current code. */
+export default async function setup(): Promise<void> {
+  await buildSidecar();
 }
