@@ -22,7 +22,9 @@ const WINDOW_SEC = 900;
 /**
  * Nonces are remembered in two generations of 2 × WINDOW_SEC each: a nonce first accepted at t carries a timestamp
  * no later than t + WINDOW_SEC, so past t + 2 × WINDOW_SEC its replay fails the timestamp check anyway. Keeping
- * every nonce for good made a long-running `npm start` on the sandbox grow by one key per message.
+ * every nonce for good made a long-running `npm start` on the sandbox grow by one key per message. Not the proxy's
+ * own `createMemoryNonceStore`: the sandbox checks the proxy with code of its own, and X does not refuse a send
+ * because its replay memory is full, as that store does by design.
  */
 function createNonceMemory(clock: () => number) {
   const lifeMs = 2 * WINDOW_SEC * 1000;
