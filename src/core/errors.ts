@@ -23,6 +23,7 @@ export const ERROR_KINDS = [
   "upstream_unreachable",
   "upstream_bad_response",
   "upstream_error",
+  "unavailable",
   "internal",
 ] as const;
 

@@ -37,6 +37,7 @@ export const GATEWAY_ERRORS = {
   upstream_bad_response: [502, describeBadResponse],
   // X's own sentence where X sent one: a code no legacy rule names (326, 214, …) still says what went wrong.
   upstream_error: [502, (e: BridgeError) => e.detail.xMessage ?? "Internal error."],
+  unavailable: [503, fixed("The service is unavailable for a moment; try again shortly.")],
   internal: [500, fixed("Internal error.")],
 } as const satisfies Partial<LegacyErrorTable>;
 

@@ -34,6 +34,7 @@ export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   upstream_unreachable: [502, 50200, fixed("Error: the X API could not be reached!")],
   upstream_bad_response: [502, 50200, (e) => `Error: ${describeBadResponse(e)}`],
   upstream_error: [502, 50200, (e) => (e.detail.xMessage ? `Error: ${e.detail.xMessage}` : "Error: system error!")],
+  unavailable: [503, 50300, fixed("Error: service unavailable, try again later!")],
   internal: [500, 50000, fixed("Error: system error!")],
 };
 

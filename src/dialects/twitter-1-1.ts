@@ -36,6 +36,8 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
   upstream_unreachable: [502, 131, fixed("The X API could not be reached.")],
   upstream_bad_response: [502, 131, describeBadResponse],
   upstream_error: [502, 131, fixed("Internal error.")],
+  // 1.1's own "Over capacity" (503/130): a gateway that is draining or cannot keep its replay promise now.
+  unavailable: [503, 130, fixed("Over capacity.")],
   internal: [500, 131, fixed("Internal error.")],
 };
 

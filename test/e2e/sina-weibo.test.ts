@@ -102,6 +102,7 @@ const EXPECTED: Record<ErrorKind, [number, string]> = {
   upstream_unreachable: [502, "50200:Error: the X API could not be reached!"],
   upstream_bad_response: [502, "50200:Error: The X API accepted the message, but its answer could not be read: it may have been sent."],
   upstream_error: [502, "50200:Error: Internal error"],
+  unavailable: [503, "50300:Error: service unavailable, try again later!"],
   internal: [500, "50000:Error: system error!"],
 };
 

@@ -121,6 +121,7 @@ const EXPECTED: Record<ErrorKind, [number, string]> = {
   upstream_unreachable: [502, "The X API could not be reached."],
   upstream_bad_response: [502, "The X API accepted the message, but its answer could not be read: it may have been sent."],
   upstream_error: [502, "Internal error"],
+  unavailable: [503, "The service is unavailable for a moment; try again shortly."],
   internal: [500, "Internal error."],
 };
 
