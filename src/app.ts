@@ -48,7 +48,11 @@ export interface AppDeps {
   log?: (line: LogLine) => void;
   /** Set to "sandbox" when the upstream is the built-in sandbox, so every answer says so. */
   upstreamLabel?: string;
+  /** State shared across processes (Redis): /healthz reports whether it is in use or the process fell back. */
+  sharedState?: { status(): SharedStateStatus };
 }
+
+export type SharedStateStatus = "shared" | "degraded";
 
 type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace: Trace; requestId: string; errorKind: string } };
 
@@ -147,6 +151,14 @@ export function createApp(deps: AppDeps) {
     return new Response(r.body, { status: r.status, headers });
   }
 
+  // Liveness: 200 whenever the process can answer. A degraded shared state is reported, not failed: a Redis outage
+  // must not make an orchestrator restart every replica.
+  const health = () => ({
+    status: "ok",
+    upstream: deps.upstreamLabel ?? "x-api",
+    ...(deps.sharedState ? { shared_state: deps.sharedState.status() } : {}),
+  });
+
   const onlyPost = (c: Context<Env>) => {
     if (c.req.method !== "POST") throw new BridgeError("method_not_allowed");
   };
@@ -154,7 +166,7 @@ export function createApp(deps: AppDeps) {
   app.get(
     "/healthz",
     framed((c) =>
-      respond(c, { status: 200, contentType: "application/json", body: JSON.stringify({ status: "ok", upstream: deps.upstreamLabel ?? "x-api" }) }),
+      respond(c, { status: 200, contentType: "application/json", body: JSON.stringify(health()) }),
     ),
   );
 
