@@ -1,5 +1,7 @@
-import { Agent } from "undici";
+import { Agent, buildConnector } from "undici";
 import type { Dispatcher } from "undici";
+import type { Socket } from "node:net";
+import { skipUnaskedContinue } from "./skip-unasked-continue";
 import type { FetchLike, UpstreamResponse } from "./upstream-fetch";
 
 export interface UndiciFetchOptions {
@@ -18,7 +20,10 @@ export interface UndiciFetchOptions {
 const decoder = new TextDecoder();
 
 export function createUndiciFetch(o: UndiciFetchOptions = {}): FetchLike & { close(): Promise<void> } {
+  const connect = buildConnector({ timeout: 10_000 });
   const agent = new Agent({
+    connect: (options, callback) =>
+      connect(options, (err, socket) => (err ? callback(err, null) : callback(null, skipUnaskedContinue(socket as Socket)))),
     connections: o.connections ?? 256,
     pipelining: 1,
     maxResponseSize: o.maxResponseBytes ?? 8 * 2 ** 20,
@@ -35,7 +40,7 @@ export function createUndiciFetch(o: UndiciFetchOptions = {}): FetchLike & { clo
         },
         onResponseStart(_controller, statusCode, responseHeaders) {
           // Informational answers (102, 103) come first without a body, and the final one replaces them. An unasked-for
-          // 100 is a protocol error to undici, which closes the connection: a 502, like a reset.
+          // 100 never reaches here: skipUnaskedContinue drops it before undici's parser would call it a protocol error.
           status = statusCode;
           headers = responseHeaders;
           chunks = [];

@@ -76,6 +76,34 @@ describe("createUndiciFetch", () => {
     expect(reset).toBe("upstream_unreachable");
   });
 
+  it("uses the final answer after an unasked 100 Continue or 103 Early Hints, on a POST and a GET, and keeps the connection", async () => {
+    let posts = 0;
+    const up = await listen((req, res) => {
+      if (req.method === "POST") posts++;
+      const socket = req.socket;
+      if (req.url === "/split") {
+        // The interim answer in three writes, none of them whole.
+        socket.write("HTTP/1.1 10");
+        setTimeout(() => socket.write("0 Continue\r\n"), 10);
+        setTimeout(() => socket.write("\r\n"), 20);
+        setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"split":true}'), 30);
+        return;
+      }
+      if (req.url === "/hints") res.writeEarlyHints({ link: "</a.css>; rel=preload" });
+      else res.writeContinue();
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(`{"url":"${req.url}"}`), 10);
+    });
+    client = createUndiciFetch();
+    const post = (path: string) => fetchUpstreamJson(client, { method: "POST", url: `${up.url}${path}`, headers: {}, body: "{}" }, 1_000);
+    expect(await post("/continue")).toEqual({ status: 200, json: { url: "/continue" } });
+    expect(await post("/hints")).toEqual({ status: 200, json: { url: "/hints" } });
+    expect(await fetchUpstreamJson(client, { method: "GET", url: `${up.url}/get`, headers: {} }, 1_000)).toEqual({ status: 200, json: { url: "/get" } });
+    expect(await post("/split")).toEqual({ status: 200, json: { split: true } });
+    for (let i = 0; i < 5; i++) expect((await post(`/again${i}`)).status).toBe(200);
+    expect(posts).toBe(8);
+    expect(up.connections()).toBeLessThanOrEqual(2);
+  });
+
   it("never sends a call that passed its deadline while it waited for a free connection", async () => {
     const seen: string[] = [];
     let releaseFirst: () => void = () => {};
