@@ -14,6 +14,8 @@ import type { UpstreamApi } from "./config";
 import { createUpstreamSigner } from "./upstream/upstream-signer";
 import { echoableSearch } from "./http/form";
 import { NATIVE_EVENTS_PATH, passThroughNativeEvent } from "./native-passthrough";
+import { observeFetch, refusalReason, type AppObserver } from "./observe";
+import { constantTimeEqual } from "./oauth/signature";
 import type { SharedUserStore } from "./users/user-cache";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY, type UserDirectoryOptions } from "./users/user-directory";
 
@@ -50,6 +52,19 @@ export interface AppDeps {
   upstreamLabel?: string;
   /** State shared across processes (Redis): /healthz reports whether it is in use or the process fell back. */
   sharedState?: { status(): SharedStateStatus };
+  /** Told by the runtime when it stops (Node's graceful drain); without it the app is always ready. */
+  lifecycle?: Lifecycle;
+  /** Counts requests, refusals and upstream calls (Prometheus on Node). */
+  observer?: AppObserver;
+  /** Serves GET /metrics: the scrape body, behind `Authorization: Bearer <token>` when a token is set. */
+  metrics?: { token?: string; render(): Promise<{ contentType: string; body: string }> };
+}
+
+export interface Lifecycle {
+  /** True from the moment a drain starts: /readyz answers 503, and a request that arrives then is refused with 503. */
+  draining(): boolean;
+  /** False once a send started now could outlast the drain's deadline: it is refused (503) rather than cut. */
+  maySend(): boolean;
 }
 
 export type SharedStateStatus = "shared" | "degraded";
@@ -59,8 +74,9 @@ type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace:
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
   const preferred = deps.preferredDialects ?? [];
+  const fetch = deps.observer ? observeFetch(deps.fetch, deps.observer, deps.clock) : deps.fetch;
   const upstream = {
-    fetch: deps.fetch,
+    fetch,
     baseUrl: deps.upstreamUrl,
     timeoutMs: deps.upstreamTimeoutMs,
     hmac: deps.hmac,
@@ -75,6 +91,7 @@ export function createApp(deps: AppDeps) {
     publicBaseUrl: deps.publicBaseUrl,
     trustForwardedHeaders: deps.trustForwardedHeaders ?? false,
     budget: deps.sendBudget,
+    admitSend: deps.lifecycle && admitSend(deps.lifecycle),
     auth: {
       credentials: deps.credentials,
       nonces: deps.nonces ?? createMemoryNonceStore(),
@@ -101,6 +118,7 @@ export function createApp(deps: AppDeps) {
       const trace: Trace = {};
       c.set("trace", trace);
       const started = deps.clock();
+      deps.observer?.requestStarted();
       c.set("requestId", deps.randomId().slice(0, 16));
       let res: Response;
       try {
@@ -118,6 +136,8 @@ export function createApp(deps: AppDeps) {
         error: c.get("errorKind"),
         ms: deps.clock() - started,
       });
+      const labels = { dialect: c.get("dialect").name, format: c.get("format"), status: res.status };
+      deps.observer?.requestEnded(labels, (deps.clock() - started) / 1000);
       return res;
     };
   }
@@ -125,6 +145,8 @@ export function createApp(deps: AppDeps) {
   function respondWithError(c: Context<Env>, err: unknown): Response {
     const e = toBridgeError(err);
     c.get("trace").upstreamStatus ??= e.detail.upstreamStatus;
+    const refusal = deps.observer && refusalReason(e);
+    if (refusal) deps.observer!.refused(refusal);
     if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
     const rendered = c.get("dialect").renderError(e, ctxOf(c));
     if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
@@ -161,14 +183,31 @@ export function createApp(deps: AppDeps) {
 
   const onlyPost = (c: Context<Env>) => {
     if (c.req.method !== "POST") throw new BridgeError("method_not_allowed");
+    if (deps.lifecycle?.draining()) throw new BridgeError("unavailable", { headers: RETRY_SOON });
   };
 
+  const json = (c: Context<Env>, status: number, value: unknown) =>
+    respond(c, { status, contentType: "application/json", body: JSON.stringify(value) });
+
+  app.get("/healthz", framed((c) => json(c, 200, health())));
+  // Readiness: a load balancer stops sending here from the moment a drain starts, while in-flight work finishes.
   app.get(
-    "/healthz",
-    framed((c) =>
-      respond(c, { status: 200, contentType: "application/json", body: JSON.stringify(health()) }),
-    ),
+    "/readyz",
+    framed((c) => (deps.lifecycle?.draining() ? json(c, 503, { status: "draining" }) : json(c, 200, { status: "ready" }))),
   );
+  if (deps.metrics) {
+    const { token, render } = deps.metrics;
+    app.get(
+      "/metrics",
+      framed(async (c) => {
+        if (token !== undefined && !constantTimeEqual(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
+          return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"', ...gatewayHeaders(c) } });
+        }
+        const scrape = await render();
+        return new Response(scrape.body, { status: 200, headers: { "content-type": scrape.contentType, ...gatewayHeaders(c) } });
+      }),
+    );
+  }
 
   for (const { path, format, dialect } of routeTable(dialects, preferred)) {
     app.all(
@@ -181,7 +220,7 @@ export function createApp(deps: AppDeps) {
     );
   }
 
-  const passthrough = { fetch: deps.fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
+  const passthrough = { fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
   app.all(
     NATIVE_EVENTS_PATH,
     framed(async (c) => {
@@ -210,6 +249,14 @@ export function createApp(deps: AppDeps) {
   });
 
   return app;
+}
+
+const RETRY_SOON = { "retry-after": "1" };
+
+function admitSend(lifecycle: Lifecycle) {
+  return () => {
+    if (!lifecycle.maySend()) throw new BridgeError("unavailable", { headers: RETRY_SOON });
+  };
 }
 
 function ctxOf(c: { get(key: "format"): Format; get(key: "path"): string }) {

@@ -20,6 +20,10 @@ export interface Config {
   dailyLimitPerApp: number | undefined;
   /** Dialects that serve a path they share: from UNVERSIONED_ERROR_FORM, who answers `/direct_messages/new`. */
   preferredDialects: string[];
+  /** How long a stop signal's drain may take before the process exits anyway (Node). */
+  shutdownTimeoutMs: number;
+  /** GET /metrics (Prometheus text, Node) is served unless METRICS=off; behind a bearer token when one is set. */
+  metrics: { enabled: boolean; token: string | undefined };
 }
 
 export type UpstreamApi = "v1.1" | "v2";
@@ -42,10 +46,11 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
   if (upstreamUrl && !credentials) {
     throw new ConfigError("UPSTREAM_URL is set but DM_PROXY_CREDENTIALS is not: the proxy has no secrets to sign with");
   }
+  const upstreamTimeoutMs = parseInteger(env, "UPSTREAM_TIMEOUT_MS", 10_000, 1, 600_000);
   return {
     port: parseInteger(env, "PORT", 8787, 0, 65535),
     upstreamUrl: upstreamUrl ?? (credentials ? "https://api.x.com" : undefined),
-    upstreamTimeoutMs: parseInteger(env, "UPSTREAM_TIMEOUT_MS", 10_000, 1, 600_000),
+    upstreamTimeoutMs,
     upstreamApi: parseUpstreamApi(env.UPSTREAM_API),
     credentials,
     publicBaseUrl: env.PUBLIC_BASE_URL ? parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL) : undefined,
@@ -62,7 +67,26 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
       batchWindowMs: parseInteger(env, "LOOKUP_BATCH_MS", 2, 0, 1_000),
     },
     preferredDialects: parseUnversionedForm(env.UNVERSIONED_ERROR_FORM),
+    // A send that started just before the signal, then the lookup of its sender that may follow, each within the
+    // upstream deadline, and a margin to write the answer.
+    shutdownTimeoutMs: parseInteger(env, "SHUTDOWN_TIMEOUT_MS", 2 * upstreamTimeoutMs + 2_000, 1, 3_600_000),
+    metrics: { enabled: parseOnOff(env, "METRICS"), token: parseToken(env, "METRICS_TOKEN") },
   };
+}
+
+function parseOnOff(env: Env, name: string): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function parseToken(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  // The value is a secret: the message names the variable, never the value.
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new ConfigError(`${name} must be at least 16 printable characters without spaces`);
+  return raw;
 }
 
 function parseUpstreamApi(raw: string | undefined): UpstreamApi {

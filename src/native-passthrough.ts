@@ -50,6 +50,7 @@ export async function passThroughNativeEvent(request: Request, s: SendServices, 
     },
     body,
   };
+  s.admitSend?.();
   const { response, body: answer } = await sendWithinBudget(
     s.budget,
     creds,

@@ -14,6 +14,8 @@ import type { UserDirectory } from "./users/user-directory";
 export interface SendServices {
   auth: AuthContext;
   budget: SendBudget | undefined;
+  /** Throws when no send may start now (a drain whose deadline a send could outlast): nothing has been sent. */
+  admitSend?: () => void;
   users: UserDirectory;
   xApi: XApi;
   maxBodyBytes: number;
@@ -48,6 +50,7 @@ export async function sendDirectMessage(
   const extras = parseMessageExtras(params);
   const recipient = await s.users.resolve(legacy.recipient, creds);
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
+  s.admitSend?.();
   const answer = await sendWithinBudget(s.budget, creds, () => s.xApi.sendMessage(creds, event));
   trace.upstreamStatus = answer.status;
   const sent = answer.json;

@@ -41,6 +41,18 @@ describe("configuration", () => {
     expect(errorOf({ UNVERSIONED_ERROR_FORM: "constructor" })).toMatch(/^UNVERSIONED_ERROR_FORM must be/);
   });
 
+  it("drains for two upstream deadlines and a margin unless SHUTDOWN_TIMEOUT_MS says otherwise; metrics on, token optional", () => {
+    expect(parseConfig({}).shutdownTimeoutMs).toBe(22_000);
+    expect(parseConfig({ UPSTREAM_TIMEOUT_MS: "3000" }).shutdownTimeoutMs).toBe(8_000);
+    expect(parseConfig({ SHUTDOWN_TIMEOUT_MS: "5000" }).shutdownTimeoutMs).toBe(5_000);
+    expect(parseConfig({}).metrics).toEqual({ enabled: true, token: undefined });
+    expect(parseConfig({ METRICS: "off", METRICS_TOKEN: "0123456789abcdef-x" }).metrics).toEqual({ enabled: false, token: "0123456789abcdef-x" });
+    expect(errorOf({ SHUTDOWN_TIMEOUT_MS: "soon" })).toMatch(/^SHUTDOWN_TIMEOUT_MS must be a whole number/);
+    expect(errorOf({ METRICS: "yes" })).toBe('METRICS must be on or off, got "yes"');
+    const weak = errorOf({ METRICS_TOKEN: "short secret" });
+    expect(weak).toBe("METRICS_TOKEN must be at least 16 printable characters without spaces");
+  });
+
   it("names what is wrong in one line, without quoting a secret", () => {
     expect(errorOf({ PORT: "eighty" })).toMatch(/^PORT must be a whole number/);
     expect(errorOf({ UPSTREAM_TIMEOUT_MS: "0" })).toMatch(/^UPSTREAM_TIMEOUT_MS/);

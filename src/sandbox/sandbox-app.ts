@@ -10,6 +10,8 @@ export type SandboxFault =
   | { kind: "hang" }
   | { kind: "reset" }
   | { kind: "garbage" }
+  /** Holds the call this long, then answers it as usual: a slow upstream, or a send in flight at a stop signal. */
+  | { kind: "delay"; ms: number }
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> };
 
 export interface SandboxOptions {
@@ -63,6 +65,7 @@ export function createSandbox(o: SandboxOptions) {
     if (armed && --armed.remaining <= 0) faults.delete(route);
     const fault = armed?.fault;
     if (fault?.kind === "hang") return new Promise<Response>(() => {});
+    if (fault?.kind === "delay") await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === "reset") return resetConnection(c.env);
     if (fault?.kind === "garbage") return c.text("<html>502 Bad Gateway</html>", 200);
     if (fault?.kind === "status") return new Response(fault.body, { status: fault.status, headers: fault.headers });

@@ -81,6 +81,12 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     fault: { kind: "status", status: 500, body: JSON.stringify({ errors: [{ code: 131, message: "Internal error" }] }) },
     request: signed(SEND),
   },
+  {
+    name: "a request that arrives while the gateway drains",
+    kind: "unavailable",
+    app: { lifecycle: { draining: () => true, maySend: () => false } },
+    request: signed(SEND),
+  },
 ];
 
 export interface ErrorAnswer {

@@ -78,6 +78,13 @@ export async function startHarness(
   };
 }
 
+/** A sandbox X API of its own on loopback, for a sidecar process to be pointed at with UPSTREAM_URL. */
+export async function serveSandbox(options: Partial<SandboxOptions> = {}): Promise<{ sandbox: Sandbox; url: string; close(): Promise<void> }> {
+  const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options });
+  const server = await listenOnLoopback(sandbox.fetch);
+  return { sandbox, url: urlOf(server), close: () => closeServer(server) };
+}
+
 async function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServerType> {
   const server: ServerType = serve({ fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));

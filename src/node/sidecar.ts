@@ -1,0 +1,85 @@
+import { serve } from "@hono/node-server";
+import { createHmac, randomFillSync } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../app";
+import { createStaticCredentialStore } from "../auth/credential-store";
+import { createMemorySendBudget } from "../auth/send-budget";
+import type { Config } from "../config";
+import { createLineLog } from "../http/line-log";
+import { createRandomIdPool } from "../oauth/random-pool";
+import { describeSandboxDemo } from "../sandbox/demo-banner";
+import { createSandbox } from "../sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "../sandbox/sandbox-users";
+import { createUndiciFetch } from "../upstream/undici-fetch";
+import { createGracefulDrain } from "./graceful-drain";
+import { createPrometheusMetrics } from "./prometheus";
+
+const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+/**
+ * The Node sidecar: the app wired to Node's crypto, undici and the configured stores, served on `config.port`, with
+ * Prometheus metrics and a graceful drain on SIGTERM and SIGINT.
+ */
+export async function runSidecar(config: Config): Promise<void> {
+  const hmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
+  const randomId = createRandomIdPool((bytes) => randomFillSync(bytes));
+  const { log, flush } = createLineLog((text) => process.stdout.write(text), setImmediate, Date.now);
+  process.on("exit", flush);
+
+  let upstreamUrl = config.upstreamUrl;
+  if (!upstreamUrl) {
+    const sandbox = createSandbox({ hmac, clock: Date.now });
+    const server = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  const drain = createGracefulDrain({
+    timeoutMs: config.shutdownTimeoutMs,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    clock: Date.now,
+    log,
+    exit: (code) => {
+      flush();
+      process.exit(code);
+    },
+  });
+  const metrics = config.metrics.enabled ? createPrometheusMetrics() : undefined;
+
+  const app = createApp({
+    fetch: createUndiciFetch(),
+    hmac,
+    clock: Date.now,
+    randomId,
+    credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
+    upstreamUrl,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamApi: config.upstreamApi,
+    publicBaseUrl: config.publicBaseUrl,
+    timestampWindowSec: config.timestampWindowSec,
+    maxBodyBytes: config.maxBodyBytes,
+    userCache: config.userCache,
+    trustForwardedHeaders: config.trustForwardedHeaders,
+    sendBudget:
+      config.dailyLimitPerUser || config.dailyLimitPerApp
+        ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
+        : undefined,
+    preferredDialects: config.preferredDialects,
+    log,
+    upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
+    lifecycle: drain.lifecycle,
+    observer: metrics?.observer,
+    metrics: metrics && { token: config.metrics.token, render: metrics.render },
+  });
+
+  for (const signal of STOP_SIGNALS) process.on(signal, () => drain.drain(signal));
+
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    const url = `http://localhost:${info.port}`;
+    log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox", api: config.upstreamApi });
+    flush();
+    if (!config.upstreamUrl) console.log(describeSandboxDemo(url));
+  }) as Server;
+  drain.track(server);
+}

@@ -1,0 +1,78 @@
+import type { BridgeError } from "./core/errors";
+import type { FetchLike } from "./upstream/upstream-fetch";
+
+/**
+ * What the app reports as it works, for a metrics backend to count (Prometheus on Node, nothing on Workers). Every
+ * label is from a fixed set: never a screen name, an id, a token or a text.
+ */
+export interface AppObserver {
+  requestStarted(): void;
+  requestEnded(labels: { dialect: string; format: string; status: number }, seconds: number): void;
+  refused(reason: RefusalReason): void;
+  upstreamCall(endpoint: UpstreamEndpoint, status: string, seconds: number): void;
+  /** One users/lookup call (v1.1) or v2 users lookup, with the number of names or ids it carried. */
+  lookupSent(values: number): void;
+  cacheResult(result: "hit" | "miss"): void;
+}
+
+export type RefusalReason = "bad_signature" | "replay" | "stale_timestamp" | "budget" | "body_too_large" | "unavailable";
+
+/** The refusals an operator alerts on, by the error that answered them; other errors are not refusals. */
+export function refusalReason(e: BridgeError): RefusalReason | undefined {
+  switch (e.kind) {
+    case "auth_invalid":
+      return "bad_signature";
+    case "auth_replay":
+      return "replay";
+    case "auth_timestamp":
+      return "stale_timestamp";
+    case "body_too_large":
+      return "body_too_large";
+    case "unavailable":
+      return "unavailable";
+    // The gateway's own count; a 429 the upstream sent is counted as an upstream call instead.
+    case "rate_limited":
+      return e.detail.upstreamStatus === undefined ? "budget" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export type UpstreamEndpoint = "events/new" | "users/lookup" | "users/show" | "v2/dm" | "v2/users" | "other";
+
+/** The endpoint of an upstream URL, from a fixed set. */
+export function upstreamEndpoint(url: string): UpstreamEndpoint {
+  const path = new URL(url).pathname;
+  if (path.endsWith("/direct_messages/events/new.json")) return "events/new";
+  if (path.endsWith("/users/lookup.json")) return "users/lookup";
+  if (path.endsWith("/users/show.json")) return "users/show";
+  if (/\/2\/dm_conversations\//.test(path)) return "v2/dm";
+  if (/\/2\/users(\/|$)/.test(path)) return "v2/users";
+  return "other";
+}
+
+/** How many names or ids one lookup carried: the comma-separated value of its one query parameter. */
+export function lookupValues(url: string): number {
+  const q = new URL(url).searchParams;
+  const list = q.get("screen_name") ?? q.get("user_id") ?? q.get("usernames") ?? q.get("ids");
+  return list ? list.split(",").length : 1;
+}
+
+/** The upstream client, counted: calls by endpoint and status ("error" when no answer came), and their duration. */
+export function observeFetch(fetch: FetchLike, observer: AppObserver, clock: () => number): FetchLike {
+  return async (request) => {
+    const endpoint = upstreamEndpoint(request.url);
+    if (endpoint === "users/lookup" || (endpoint === "v2/users" && !request.url.includes("/2/users/me"))) {
+      observer.lookupSent(lookupValues(request.url));
+    }
+    const started = clock();
+    try {
+      const response = await fetch(request);
+      observer.upstreamCall(endpoint, String(response.status), (clock() - started) / 1000);
+      return response;
+    } catch (err) {
+      observer.upstreamCall(endpoint, "error", (clock() - started) / 1000);
+      throw err;
+    }
+  };
+}
