@@ -1,5 +1,7 @@
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { ConfigError, parseConfig } from "../src/config";
+import { runClusterPrimary } from "../src/node/cluster-primary";
 import { runSidecar } from "../src/node/sidecar";
 
 let config;
@@ -11,4 +13,5 @@ try {
   process.exit(1);
 }
 
-await runSidecar(config);
+if (config.webConcurrency > 1 && cluster.isPrimary) runClusterPrimary(config, config.webConcurrency);
+else await runSidecar(config);

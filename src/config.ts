@@ -20,6 +20,8 @@ export interface Config {
   dailyLimitPerApp: number | undefined;
   /** Dialects that serve a path they share: from UNVERSIONED_ERROR_FORM, who answers `/direct_messages/new`. */
   preferredDialects: string[];
+  /** Node: worker processes sharing the port (node:cluster); 1 is one process, as without it. */
+  webConcurrency: number;
   /** How long a stop signal's drain may take before the process exits anyway (Node). */
   shutdownTimeoutMs: number;
   /** GET /metrics (Prometheus text, Node) is served unless METRICS=off; behind a bearer token when one is set. */
@@ -69,6 +71,7 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
     preferredDialects: parseUnversionedForm(env.UNVERSIONED_ERROR_FORM),
     // A send that started just before the signal, then the lookup of its sender that may follow, each within the
     // upstream deadline, and a margin to write the answer.
+    webConcurrency: parseInteger(env, "WEB_CONCURRENCY", 1, 1, 256),
     shutdownTimeoutMs: parseInteger(env, "SHUTDOWN_TIMEOUT_MS", 2 * upstreamTimeoutMs + 2_000, 1, 3_600_000),
     metrics: { enabled: parseOnOff(env, "METRICS"), token: parseToken(env, "METRICS_TOKEN") },
   };

@@ -1,4 +1,5 @@
-import { serve } from "@hono/node-server";
+import { createAdaptorServer, serve } from "@hono/node-server";
+import cluster from "node:cluster";
 import { createHmac, randomFillSync } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +13,7 @@ import { describeSandboxDemo } from "../sandbox/demo-banner";
 import { createSandbox } from "../sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../sandbox/sandbox-users";
 import { createUndiciFetch } from "../upstream/undici-fetch";
+import { DRAIN_MESSAGE } from "./cluster-primary";
 import { createGracefulDrain } from "./graceful-drain";
 import { createPrometheusMetrics } from "./prometheus";
 
@@ -30,8 +32,9 @@ export async function runSidecar(config: Config): Promise<void> {
   let upstreamUrl = config.upstreamUrl;
   if (!upstreamUrl) {
     const sandbox = createSandbox({ hmac, clock: Date.now });
-    const server = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((resolve) => server.once("listening", resolve));
+    // Exclusive: in a cluster worker a plain listen would share port 0 with the proxy's own through the primary.
+    const server = createAdaptorServer({ fetch: sandbox.fetch });
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, resolve));
     upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
@@ -74,8 +77,11 @@ export async function runSidecar(config: Config): Promise<void> {
   });
 
   for (const signal of STOP_SIGNALS) process.on(signal, () => drain.drain(signal));
+  // A cluster worker: the primary says when to drain, and says it is ready once every worker listens.
+  if (cluster.isWorker) process.on("message", (m: { type?: string; signal?: string }) => m?.type === DRAIN_MESSAGE && drain.drain(m.signal ?? "SIGTERM"));
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    if (cluster.isWorker) return;
     const url = `http://localhost:${info.port}`;
     log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox", api: config.upstreamApi });
     flush();
