@@ -1,10 +1,10 @@
 import { createApp } from "../src/app";
 import { createStaticCredentialStore } from "../src/auth/credential-store";
-import { createDurableState, type StateNamespace } from "../src/auth/durable-state";
+import { createDurableState, parseDurableStateSettings, type StateNamespace } from "../src/auth/durable-state";
 import { createKvNonceStore } from "../src/auth/kv-nonce-store";
 import { createMemoryNonceStore } from "../src/auth/nonce-store";
 import { createMemorySendBudget } from "../src/auth/send-budget";
-import { ConfigError, parseBoolean, parseConfig, parseInteger } from "../src/config";
+import { ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
@@ -57,7 +57,7 @@ function buildHandler(env: WorkerEnv): Handler {
     config = parseConfig(vars as Record<string, string | undefined>, () => {
       throw new ConfigError("DM_PROXY_CREDENTIALS_FILE does not exist on Workers: put the DM_PROXY_CREDENTIALS secret");
     });
-    shared = parseSharedState(vars as Record<string, string | undefined>, stateObjects !== undefined);
+    shared = parseDurableStateSettings(vars as Record<string, string | undefined>, stateObjects !== undefined);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return refuseMisconfigured(err);
@@ -105,18 +105,6 @@ function buildHandler(env: WorkerEnv): Handler {
     if (userStore) ctx?.waitUntil(userStore.settled());
     return response;
   };
-}
-
-/**
- * The failure policy of DM_BRIDGE_STATE. SHARED_STATE_REQUIRED is also the Node sidecar's setting (for Redis); read
- * here until src/config.ts carries it.
- */
-function parseSharedState(vars: Record<string, string | undefined>, bound: boolean) {
-  const required = parseBoolean(vars, "SHARED_STATE_REQUIRED");
-  if (required && !bound) {
-    throw new ConfigError("SHARED_STATE_REQUIRED=true needs the DM_BRIDGE_STATE Durable Object binding (see wrangler.toml)");
-  }
-  return { required, timeoutMs: parseInteger(vars, "DURABLE_OBJECT_TIMEOUT_MS", 1_000, 1, 60_000) };
 }
 
 /** A broken configuration is the operator's to read in the log; the client gets its dialect's internal error. */

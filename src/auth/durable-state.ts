@@ -1,4 +1,5 @@
 import type { SharedStateStatus } from "../app";
+import { ConfigError, parseBoolean, parseInteger, type Env } from "../config";
 import { BridgeError } from "../core/errors";
 import { signerOf, signerOfReplayKey } from "./authenticate";
 import { budgetSpent } from "./budget-window";
@@ -31,6 +32,18 @@ export interface DurableStateOptions {
   timeoutMs: number;
   clock: () => number;
   log: (line: Record<string, string>) => void;
+}
+
+/**
+ * The failure policy's two settings. SHARED_STATE_REQUIRED is also the Node sidecar's (for Redis): read here until
+ * src/config.ts carries it. Required without the binding is refused: the guarantee asked for cannot be given.
+ */
+export function parseDurableStateSettings(vars: Env, bound: boolean): Pick<DurableStateOptions, "required" | "timeoutMs"> {
+  const required = parseBoolean(vars, "SHARED_STATE_REQUIRED");
+  if (required && !bound) {
+    throw new ConfigError("SHARED_STATE_REQUIRED=true needs the DM_BRIDGE_STATE Durable Object binding (see wrangler.toml)");
+  }
+  return { required, timeoutMs: parseInteger(vars, "DURABLE_OBJECT_TIMEOUT_MS", 1_000, 1, 60_000) };
 }
 
 /** Retry-After of the 503 sent while the objects cannot be reached and SHARED_STATE_REQUIRED is set. */
