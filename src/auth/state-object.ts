@@ -15,7 +15,8 @@ export type Reservation = { ok: true; takenAt: number } | { ok: false; limit: nu
 
 const NONCE = "n:";
 const BUDGET = "budget";
-const WINDOW_MS = WINDOW_HOURS * HOUR_MS;
+// Expired claims are deleted in batches, at most one alarm this often: an alarm is a billed request.
+const SWEEP_DELAY_MS = 300_000;
 // Keys per list call and per delete call (the storage API deletes at most 128 keys at once).
 const PAGE = 128;
 
@@ -24,8 +25,8 @@ const PAGE = 128;
  * (the token's, or the app's in the consumer key's object). The runtime runs one call at a time per object and holds
  * other calls while storage is read or written, so each method is atomic: two copies of a request racing from two
  * locations meet here and exactly one claim succeeds. Everything is in durable storage (whose cache is the memory),
- * so an evicted or restarted object still refuses a replay; an alarm deletes what has expired, so an idle token
- * leaves nothing stored.
+ * so an evicted or restarted object still refuses a replay; an alarm deletes what has expired (claims within five
+ * minutes of their expiry, a budget once its window is empty), so an idle token leaves nothing stored.
  */
 export function createStateObject(storage: StateStorage, clock: () => number = Date.now) {
   /** Makes sure an alarm comes by `at`. */
@@ -33,6 +34,9 @@ export function createStateObject(storage: StateStorage, clock: () => number = D
     const current = await storage.getAlarm();
     if (current === null || current > at) await storage.setAlarm(at);
   }
+
+  /** When the window no longer holds the newest hour counted: the budget is empty and can be deleted. */
+  const emptyAt = (counts: HourlyCounts) => (counts.hour + WINDOW_HOURS) * HOUR_MS;
 
   async function budget(now: number): Promise<HourlyCounts> {
     return (await storage.get<HourlyCounts>(BUDGET)) ?? emptyCounts(now);
@@ -45,7 +49,7 @@ export function createStateObject(storage: StateStorage, clock: () => number = D
       // An expired key still stored (the alarm has not come yet) is free: the timestamp window refuses it anyway.
       if (held !== undefined && held > clock()) return false;
       await storage.put(NONCE + nonceKey, expiresAt);
-      await wakeBy(expiresAt);
+      await wakeBy(expiresAt + SWEEP_DELAY_MS);
       return true;
     },
 
@@ -56,7 +60,7 @@ export function createStateObject(storage: StateStorage, clock: () => number = D
       if (countSends(counts, now, 0) >= limit) return { ok: false, limit, now };
       countSends(counts, now, 1);
       await storage.put(BUDGET, counts);
-      await wakeBy(now + WINDOW_MS);
+      await wakeBy(emptyAt(counts));
       return { ok: true, takenAt: now };
     },
 
@@ -78,16 +82,15 @@ export function createStateObject(storage: StateStorage, clock: () => number = D
         const expired: string[] = [];
         for (const [key, expiresAt] of page) {
           if (expiresAt <= now) expired.push(key);
-          else next = Math.min(next, expiresAt);
+          else next = Math.min(next, expiresAt + SWEEP_DELAY_MS);
           startAfter = key;
         }
         if (expired.length > 0) await storage.delete(expired);
         if (page.size < PAGE) break;
       }
       const counts = await storage.get<HourlyCounts>(BUDGET);
-      if (counts && countSends(counts, now, 0) === 0) await storage.delete([BUDGET]);
-      // A budget still counting is looked at again when its oldest hour may have left the window.
-      else if (counts) next = Math.min(next, now + HOUR_MS);
+      if (counts && now >= emptyAt(counts)) await storage.delete([BUDGET]);
+      else if (counts) next = Math.min(next, emptyAt(counts));
       if (next !== Infinity) await storage.setAlarm(next);
     },
   };
