@@ -35,13 +35,14 @@ const SHARED_KV = { DM_BRIDGE_KV: "dm-bridge-replay" };
  * sandbox that the tests read through DO_X_API. Each test uses its own consumer or token, so budgets do not mix.
  */
 const DO_CREDENTIALS = {
-  consumers: { "replay-app": "replay-app-secret", "user-budget-app": "user-budget-secret", "app-budget-app": "app-budget-secret" },
+  consumers: { "replay-app": "replay-app-secret", "user-budget-app": "user-budget-secret", "app-budget-app": "app-budget-secret", "refused-app": "refused-app-secret" },
   tokens: {
     "776627022-replay-1": "replay-1-secret",
     "776627022-replay-2": "replay-2-secret",
     "776627022-user-budget": "user-budget-token-secret",
     "776627022-app-budget-1": "app-budget-1-secret",
     "776627022-app-budget-2": "app-budget-2-secret",
+    "776627022-refused": "refused-secret",
   },
 };
 const doApi = createSandbox({ hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"), clock: Date.now, ...DO_CREDENTIALS });

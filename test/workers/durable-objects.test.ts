@@ -22,8 +22,9 @@ const REPLAY_2 = creds("replay-app", "replay-app-secret", "776627022-replay-2", 
 const USER_BUDGET = creds("user-budget-app", "user-budget-secret", "776627022-user-budget", "user-budget-token-secret");
 const APP_BUDGET_1 = creds("app-budget-app", "app-budget-secret", "776627022-app-budget-1", "app-budget-1-secret");
 const APP_BUDGET_2 = creds("app-budget-app", "app-budget-secret", "776627022-app-budget-2", "app-budget-2-secret");
+const REFUSED = creds("refused-app", "refused-app-secret", "776627022-refused", "refused-secret");
 
-const send = (c: Creds, text: string) => signWebLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text }, creds: c });
+const send = (c: Creds, text: string, to = "dougw") => signWebLegacyCall({ url: NEW_JSON, form: { screen_name: to, text }, creds: c });
 
 /** How many messages with this text the X API received, from any Worker. */
 async function sentWithText(text: string): Promise<number> {
@@ -93,6 +94,18 @@ describe("DM_BRIDGE_STATE: daily budgets across Workers (DM_DAILY_LIMIT_PER_USER
       expect(await answer(await worker.fetch(await send(APP_BUDGET_2, text)))).toEqual({ status: 429, body: RATE_LIMITED, limit: "5" });
     }
     expect(await sentWithText(text)).toBe(5);
+  });
+  it("gives back the sends the X API refused, in the object whichever Worker sent them", async () => {
+    const text = `refused upstream ${crypto.randomUUID()}`;
+    // lonely_heart does not follow the sender: X answers 403 code 150, nothing was sent.
+    for (const worker of [env.DO_WORKER_A, env.DO_WORKER_B, env.DO_WORKER_A, env.DO_WORKER_B]) {
+      expect((await worker.fetch(await send(REFUSED, text, "lonely_heart"))).status).toBe(403);
+    }
+    for (const worker of [env.DO_WORKER_B, env.DO_WORKER_A, env.DO_WORKER_B]) {
+      expect((await worker.fetch(await send(REFUSED, text))).status).toBe(200);
+    }
+    expect(await answer(await env.DO_WORKER_A.fetch(await send(REFUSED, text)))).toMatchObject({ status: 429, limit: "3" });
+    expect(await sentWithText(text)).toBe(3);
   });
 });
 
