@@ -18,7 +18,7 @@ export interface StateObjectStub {
 /** The part of a Durable Object namespace binding used here. */
 export interface StateNamespace {
   idFromName(name: string): unknown;
-  get(id: never): StateObjectStub;
+  get(id: unknown): StateObjectStub;
 }
 
 export interface DurableStateOptions {
@@ -79,7 +79,7 @@ export function createDurableState(o: DurableStateOptions) {
 
   async function call<T>(name: string, use: (stub: StateObjectStub) => Promise<T>): Promise<T> {
     // Named by a hash: an object's name must not hold an access token.
-    const stub = o.namespace.get(o.namespace.idFromName(await sha256Hex(name)) as never);
+    const stub = o.namespace.get(o.namespace.idFromName(await sha256Hex(name)));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Deadline()), o.timeoutMs)));
     try {
@@ -94,8 +94,9 @@ export function createDurableState(o: DurableStateOptions) {
 
   const nonces: NonceStore = {
     async remember(key, ttlMs) {
-      // A replay into the same isolate is refused without a round trip.
-      if (!(await o.local.nonces.remember(key, ttlMs))) return false;
+      // A replay into the same isolate is refused without a round trip. Not when required: a request refused with
+      // 503 must leave no trace, so that the client can send it again.
+      if (!o.required && !(await o.local.nonces.remember(key, ttlMs))) return false;
       const nonceKey = await sha256Hex(key);
       try {
         const fresh = await call(tokenObject(signerOfReplayKey(key)), (s) => s.claim(nonceKey, o.clock() + ttlMs));

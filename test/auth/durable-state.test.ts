@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createDurableState, parseDurableStateSettings, type StateNamespace } from "../../src/auth/durable-state";
+import { createDurableState, parseDurableStateSettings } from "../../src/auth/durable-state";
 import { createMemoryNonceStore } from "../../src/auth/nonce-store";
 import { createMemorySendBudget } from "../../src/auth/send-budget";
 import { createStateObject } from "../../src/auth/state-object";
@@ -17,7 +17,7 @@ function namespace() {
     mode: "up" as "up" | "down" | "hang",
     names: new Set<string>(),
     idFromName: (name: string) => name,
-    get(id: never) {
+    get(id: unknown) {
       const name = id as string;
       ns.names.add(name);
       if (!objects.has(name)) objects.set(name, createStateObject(createMemoryStateStorage().storage));
@@ -41,7 +41,7 @@ function setup(required = false) {
   const ns = namespace();
   const lines: Record<string, string>[] = [];
   const state = createDurableState({
-    namespace: ns as StateNamespace,
+    namespace: ns,
     local: { nonces: createMemoryNonceStore(), budget: createMemorySendBudget(LIMITS, Date.now) },
     limits: LIMITS,
     required,
@@ -51,7 +51,7 @@ function setup(required = false) {
   });
   // Another isolate: its own memory, the same objects.
   const other = createDurableState({
-    namespace: ns as StateNamespace,
+    namespace: ns,
     local: { nonces: createMemoryNonceStore(), budget: createMemorySendBudget(LIMITS, Date.now) },
     limits: LIMITS,
     required,
@@ -126,7 +126,9 @@ describe("createDurableState", () => {
     await expect(state.nonces.remember(key("g"), 60_000)).rejects.toEqual(refusal);
     await expect(state.budget!.reserve(CREDS)).rejects.toEqual(refusal);
     ns.mode = "up";
-    expect(await state.nonces.remember(key("h"), 60_000)).toBe(true);
+    // The refused request left no trace: sent again, it goes through once.
+    expect(await state.nonces.remember(key("g"), 60_000)).toBe(true);
+    expect(await state.nonces.remember(key("g"), 60_000)).toBe(false);
   });
 });
 

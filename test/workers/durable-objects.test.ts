@@ -124,10 +124,14 @@ describe("DM_BRIDGE_STATE that does not answer (DURABLE_OBJECT_TIMEOUT_MS=200)",
 
   it("with SHARED_STATE_REQUIRED=true, answers 503 in the dialect's form with Retry-After, and sends nothing", async () => {
     const text = `required ${crypto.randomUUID()}`;
-    const res = await env.DO_REQUIRED_WORKER.fetch(await send(REPLAY_1, text));
+    const request = await send(REPLAY_1, text);
+    const retry = request.clone();
+    const res = await env.DO_REQUIRED_WORKER.fetch(request);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("5");
     expect(await res.json()).toEqual({ errors: [{ code: 130, message: "Over capacity." }] });
+    // Nothing was remembered: the same request sent again is not taken for a replay.
+    expect((await env.DO_REQUIRED_WORKER.fetch(retry)).status).toBe(503);
     expect(await sentWithText(text)).toBe(0);
   });
 });
