@@ -13,8 +13,18 @@ import { buildWorkerBundle } from "./scripts/worker-bundle";
  */
 const bundle = buildWorkerBundle(".wrangler/vitest-bundle");
 
+const nodeHmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
 // The X API for the Worker configured with DM_PROXY_CREDENTIALS: its global fetch lands in this sandbox.
-const xApi = createSandbox({ hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"), clock: Date.now });
+const xApi = createSandbox({ hmac: nodeHmac, clock: Date.now });
+
+/** A Worker's global fetch (its outbound service): https://api.x.test lands in `sandbox`, nothing else leaves. */
+function answeredBy(sandbox: ReturnType<typeof createSandbox>) {
+  return async (request: MiniflareRequest) => {
+    if (new URL(request.url).origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
+    const res = await sandbox.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
+    return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
+  };
+}
 
 function deployed(name: string, vars: Record<string, string> = {}, more: object = {}) {
   return {
@@ -45,12 +55,8 @@ const DO_CREDENTIALS = {
     "776627022-refused": "refused-secret",
   },
 };
-const doApi = createSandbox({ hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"), clock: Date.now, ...DO_CREDENTIALS });
-const toDoApi = async (request: MiniflareRequest) => {
-  if (new URL(request.url).origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
-  const res = await doApi.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
-  return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
-};
+const doApi = createSandbox({ hmac: nodeHmac, clock: Date.now, ...DO_CREDENTIALS });
+const toDoApi = answeredBy(doApi);
 const DO_VARS = {
   DM_PROXY_CREDENTIALS: JSON.stringify(DO_CREDENTIALS),
   UPSTREAM_URL: "https://api.x.test",
@@ -101,14 +107,7 @@ export default defineConfig({
               UPSTREAM_URL: "https://api.x.test",
               PUBLIC_BASE_URL: "https://dm.example.org",
             },
-            {
-              outboundService: async (request: MiniflareRequest) => {
-                const url = new URL(request.url);
-                if (url.origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
-                const res = await xApi.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
-                return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
-              },
-            },
+            { outboundService: answeredBy(xApi) },
           ),
           deployed("do-a", DO_VARS, stateObjects("DmBridgeState")),
           deployed("do-b", DO_VARS, stateObjects("DmBridgeState", "do-a")),

@@ -37,29 +37,23 @@ function namespace() {
 const CREDS = { consumerKey: "ck", consumerSecret: "cs", token: "tk", tokenSecret: "ts" };
 const LIMITS = { perUser: 2, perApp: 3 };
 
+/** One isolate's durable state: its own memory, the objects of `ns`. */
+function isolate(ns: ReturnType<typeof namespace>, required: boolean, log: (line: Record<string, string>) => void) {
+  return createDurableState({
+    namespace: ns,
+    local: { nonces: createMemoryNonceStore(), budget: createMemorySendBudget(LIMITS, Date.now) },
+    limits: LIMITS,
+    required,
+    timeoutMs: 50,
+    clock: Date.now,
+    log,
+  });
+}
+
 function setup(required = false) {
   const ns = namespace();
   const lines: Record<string, string>[] = [];
-  const state = createDurableState({
-    namespace: ns,
-    local: { nonces: createMemoryNonceStore(), budget: createMemorySendBudget(LIMITS, Date.now) },
-    limits: LIMITS,
-    required,
-    timeoutMs: 50,
-    clock: Date.now,
-    log: (l) => lines.push(l),
-  });
-  // Another isolate: its own memory, the same objects.
-  const other = createDurableState({
-    namespace: ns,
-    local: { nonces: createMemoryNonceStore(), budget: createMemorySendBudget(LIMITS, Date.now) },
-    limits: LIMITS,
-    required,
-    timeoutMs: 50,
-    clock: Date.now,
-    log: () => {},
-  });
-  return { ns, lines, state, other };
+  return { ns, lines, state: isolate(ns, required, (l) => lines.push(l)), other: isolate(ns, required, () => {}) };
 }
 
 const key = (nonce: string) => `ck\ntk\n${nonce}\n1764000000`;
