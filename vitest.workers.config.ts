@@ -62,6 +62,8 @@ const DO_VARS = {
   UPSTREAM_URL: "https://api.x.test",
   DM_DAILY_LIMIT_PER_USER: "3",
   DM_DAILY_LIMIT_PER_APP: "5",
+  // Far above a local object's few milliseconds: a loaded test machine must not turn these tests into fallback tests.
+  DURABLE_OBJECT_TIMEOUT_MS: "5000",
 };
 const stateObjects = (className: string, scriptName?: string) => ({
   durableObjects: { DM_BRIDGE_STATE: { className, scriptName, useSQLite: true } },
