@@ -13,8 +13,18 @@ import { buildWorkerBundle } from "./scripts/worker-bundle";
  */
 const bundle = buildWorkerBundle(".wrangler/vitest-bundle");
 
+const nodeHmac = (key: string, data: string) => createHmac("sha1", key).update(data).digest("base64");
 // The X API for the Worker configured with DM_PROXY_CREDENTIALS: its global fetch lands in this sandbox.
-const xApi = createSandbox({ hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"), clock: Date.now });
+const xApi = createSandbox({ hmac: nodeHmac, clock: Date.now });
+
+/** A Worker's global fetch (its outbound service): https://api.x.test lands in `sandbox`, nothing else leaves. */
+function answeredBy(sandbox: ReturnType<typeof createSandbox>) {
+  return async (request: MiniflareRequest) => {
+    if (new URL(request.url).origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
+    const res = await sandbox.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
+    return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
+  };
+}
 
 function deployed(name: string, vars: Record<string, string> = {}, more: object = {}) {
   return {
@@ -30,6 +40,41 @@ function deployed(name: string, vars: Record<string, string> = {}, more: object 
 
 const SHARED_KV = { DM_BRIDGE_KV: "dm-bridge-replay" };
 
+/**
+ * do-a and do-b: two Workers bound to one DM_BRIDGE_STATE namespace (the class defined by do-a), sending to one X API
+ * sandbox that the tests read through DO_X_API. Each test uses its own consumer or token, so budgets do not mix.
+ */
+const DO_CREDENTIALS = {
+  consumers: { "replay-app": "replay-app-secret", "user-budget-app": "user-budget-secret", "app-budget-app": "app-budget-secret", "refused-app": "refused-app-secret" },
+  tokens: {
+    "776627022-replay-1": "replay-1-secret",
+    "776627022-replay-2": "replay-2-secret",
+    "776627022-user-budget": "user-budget-token-secret",
+    "776627022-app-budget-1": "app-budget-1-secret",
+    "776627022-app-budget-2": "app-budget-2-secret",
+    "776627022-refused": "refused-secret",
+  },
+};
+const doApi = createSandbox({ hmac: nodeHmac, clock: Date.now, ...DO_CREDENTIALS });
+const toDoApi = answeredBy(doApi);
+const DO_VARS = {
+  DM_PROXY_CREDENTIALS: JSON.stringify(DO_CREDENTIALS),
+  UPSTREAM_URL: "https://api.x.test",
+  DM_DAILY_LIMIT_PER_USER: "3",
+  DM_DAILY_LIMIT_PER_APP: "5",
+  // Far above a local object's few milliseconds: a loaded test machine must not turn these tests into fallback tests.
+  DURABLE_OBJECT_TIMEOUT_MS: "5000",
+};
+const stateObjects = (className: string, scriptName?: string) => ({
+  durableObjects: { DM_BRIDGE_STATE: { className, scriptName, useSQLite: true } },
+  outboundService: toDoApi,
+});
+/** A state object that never answers: the fault the deadline and SHARED_STATE_REQUIRED are for. */
+const HANGING_STATE = `import { DurableObject } from "cloudflare:workers";
+const never = () => new Promise(() => {});
+export class HangingState extends DurableObject { claim() { return never(); } reserve() { return never(); } release() { return never(); } }
+export default { fetch: () => new Response("state faults") };`;
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -43,6 +88,11 @@ export default defineConfig({
           SINA_WORKER: "sina",
           KV_WORKER_A: "kv-a",
           KV_WORKER_B: "kv-b",
+          DO_WORKER_A: "do-a",
+          DO_WORKER_B: "do-b",
+          DO_FALLBACK_WORKER: "do-fallback",
+          DO_REQUIRED_WORKER: "do-required",
+          DO_X_API: toDoApi,
           CONFIGURED_WORKER: "configured",
           MISCONFIGURED_WORKER: "misconfigured",
         },
@@ -59,14 +109,22 @@ export default defineConfig({
               UPSTREAM_URL: "https://api.x.test",
               PUBLIC_BASE_URL: "https://dm.example.org",
             },
-            {
-              outboundService: async (request: MiniflareRequest) => {
-                const url = new URL(request.url);
-                if (url.origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
-                const res = await xApi.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
-                return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
-              },
-            },
+            { outboundService: answeredBy(xApi) },
+          ),
+          deployed("do-a", DO_VARS, stateObjects("DmBridgeState")),
+          deployed("do-b", DO_VARS, stateObjects("DmBridgeState", "do-a")),
+          {
+            name: "state-faults",
+            modules: true,
+            script: HANGING_STATE,
+            compatibilityDate: bundle.compatibilityDate,
+            durableObjects: { HANGING_STATE: { className: "HangingState", useSQLite: true } },
+          },
+          deployed("do-fallback", { ...DO_VARS, DURABLE_OBJECT_TIMEOUT_MS: "200" }, stateObjects("HangingState", "state-faults")),
+          deployed(
+            "do-required",
+            { ...DO_VARS, DURABLE_OBJECT_TIMEOUT_MS: "200", SHARED_STATE_REQUIRED: "true" },
+            stateObjects("HangingState", "state-faults"),
           ),
           deployed("misconfigured", { DM_PROXY_CREDENTIALS: '{"consumers":{"k":"top-secret-value"' }),
         ],

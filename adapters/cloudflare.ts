@@ -1,5 +1,6 @@
 import { createApp } from "../src/app";
 import { createStaticCredentialStore } from "../src/auth/credential-store";
+import { createDurableState, parseDurableStateSettings, type StateNamespace } from "../src/auth/durable-state";
 import { createKvNonceStore } from "../src/auth/kv-nonce-store";
 import { createMemoryNonceStore } from "../src/auth/nonce-store";
 import { createMemorySendBudget } from "../src/auth/send-budget";
@@ -12,6 +13,8 @@ import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 import { fromFetch } from "../src/upstream/upstream-fetch";
 
+export { DmBridgeState } from "./cloudflare-state";
+
 const WORKER_MAX_NONCES = 200_000;
 
 /** The bindings of wrangler.toml: vars and the secret arrive as strings, KV as a namespace. */
@@ -20,8 +23,10 @@ export interface WorkerEnv {
   UPSTREAM_TIMEOUT_MS?: string;
   DM_PROXY_CREDENTIALS?: string;
   /** Any other variable of the README's configuration table, as a var. */
-  [name: string]: string | KvNamespaceLike | undefined;
+  [name: string]: string | KvNamespaceLike | StateNamespace | undefined;
   DM_BRIDGE_KV?: KvNamespaceLike;
+  /** Optional Durable Object namespace of the DmBridgeState class: nonces and budgets kept strongly consistent. */
+  DM_BRIDGE_STATE?: StateNamespace;
 }
 
 // Never resolved: with no DM_PROXY_CREDENTIALS the upstream calls go to the sandbox in this isolate, not the network.
@@ -46,18 +51,28 @@ type Handler = (request: Request, ctx?: WaitUntil) => Response | Promise<Respons
 const handlers = new WeakMap<WorkerEnv, Handler>();
 
 function buildHandler(env: WorkerEnv): Handler {
-  const { DM_BRIDGE_KV: kv, ...vars } = env;
-  let config;
+  const { DM_BRIDGE_KV: kv, DM_BRIDGE_STATE: stateObjects, ...vars } = env;
+  let config, shared;
   try {
     config = parseConfig(vars as Record<string, string | undefined>, () => {
       throw new ConfigError("DM_PROXY_CREDENTIALS_FILE does not exist on Workers: put the DM_PROXY_CREDENTIALS secret");
     });
+    shared = parseDurableStateSettings(vars as Record<string, string | undefined>, stateObjects !== undefined);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return refuseMisconfigured(err);
   }
   const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
   const userStore = kv && createKvUserStore(kv);
+  const limits = { perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp };
+  // Without DM_BRIDGE_STATE, counted per isolate: a daily limit is a ceiling per isolate, not across the deployment.
+  const localBudget = limits.perUser || limits.perApp ? createMemorySendBudget(limits, Date.now) : undefined;
+  // An isolate has 128 MB; 200,000 keys (about 8 MB) are 300 s of 660 messages a second, more than one isolate serves.
+  const memoryNonces = createMemoryNonceStore(WORKER_MAX_NONCES);
+  // With DM_BRIDGE_STATE the objects keep nonces and budgets; KV stays the user cache's shared tier.
+  const durable =
+    stateObjects &&
+    createDurableState({ namespace: stateObjects, local: { nonces: memoryNonces, budget: localBudget }, limits, ...shared, clock: Date.now, log });
   const app = createApp({
     fetch: fromFetch(sandbox ? async (url, init) => sandbox.fetch(new Request(url, init)) : (url, init) => fetch(url, init)),
     hmac,
@@ -72,17 +87,15 @@ function buildHandler(env: WorkerEnv): Handler {
     maxBodyBytes: config.maxBodyBytes,
     userCache: config.userCache,
     trustForwardedHeaders: config.trustForwardedHeaders,
-    // Counted per isolate: on Workers a daily limit is a ceiling per isolate, not across the deployment.
-    sendBudget:
-      config.dailyLimitPerUser || config.dailyLimitPerApp
-        ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
-        : undefined,
+    sendBudget: durable ? durable.budget : localBudget,
     preferredDialects: config.preferredDialects,
     sharedUserStore: userStore,
-    // An isolate has 128 MB; 200,000 keys (about 8 MB) are 300 s of 660 messages a second, more than one isolate serves.
-    nonces: kv
-      ? createKvNonceStore(kv, { local: createMemoryNonceStore(WORKER_MAX_NONCES), onKvError: () => log({ level: "warn", event: "kv_unavailable" }) })
-      : createMemoryNonceStore(WORKER_MAX_NONCES),
+    nonces: durable
+      ? durable.nonces
+      : kv
+        ? createKvNonceStore(kv, { local: memoryNonces, onKvError: () => log({ level: "warn", event: "kv_unavailable" }) })
+        : memoryNonces,
+    sharedState: durable,
     log,
     upstreamLabel: sandbox ? "sandbox" : undefined,
   });

@@ -107,7 +107,7 @@ function parseUnversionedForm(raw: string | undefined): string[] {
   return form;
 }
 
-function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -121,7 +121,7 @@ function optionalInteger(env: Env, name: string): number | undefined {
   return env[name] ? parseInteger(env, name, 0, 1, 10_000_000) : undefined;
 }
 
-function parseBoolean(env: Env, name: string): boolean {
+export function parseBoolean(env: Env, name: string): boolean {
   const raw = (env[name] ?? "").trim().toLowerCase();
   if (raw === "" || raw === "false" || raw === "0") return false;
   if (raw === "true" || raw === "1") return true;

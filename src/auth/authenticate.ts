@@ -74,11 +74,24 @@ async function authenticateOAuth(
   const expected = await computeSignature(ctx.hmac, req.method, req.url, signed, consumerSecret, tokenSecret);
   if (!constantTimeEqual(expected, p.get("oauth_signature")!)) throw new BridgeError("auth_invalid");
 
-  const replayKey = [consumerKey, token, p.get("oauth_nonce"), timestamp].join("\n");
+  const replayKey = `${signerOf(consumerKey, token)}\n${p.get("oauth_nonce")}\n${timestamp}`;
   // Remembered until its timestamp leaves the window; after that the timestamp check refuses a replay by itself.
   const ttlMs = Math.max(1_000, (Number(timestamp) + ctx.timestampWindowSec) * 1000 - ctx.clock());
   if (!(await ctx.nonces.remember(replayKey, ttlMs))) throw new BridgeError("auth_replay");
   return { consumerKey, consumerSecret, token, tokenSecret };
+}
+
+/**
+ * Who signed: the start of every replay key (`consumer key, token, nonce, timestamp`, one a line). Neither part holds
+ * a line break: both name credentials the operator configured.
+ */
+export function signerOf(consumerKey: string, token: string): string {
+  return `${consumerKey}\n${token}`;
+}
+
+/** The signer a replay key starts with, so a store can keep a token's nonces together. */
+export function signerOfReplayKey(key: string): string {
+  return key.slice(0, key.indexOf("\n", key.indexOf("\n") + 1));
 }
 
 const BASIC = { scheme: "basic" } as const;

@@ -1,5 +1,6 @@
 import type { KvNamespaceLike } from "../users/kv-user-store";
 import { createMemoryNonceStore, type NonceStore } from "./nonce-store";
+import { sha256Hex } from "./sha256-hex";
 
 export interface KvNonceStoreOptions {
   /** Checked first and kept exact: replays that reach the same isolate are refused whatever KV says. */
@@ -10,7 +11,6 @@ export interface KvNonceStoreOptions {
 
 // KV refuses an expirationTtl under 60 seconds.
 const KV_MIN_TTL_SEC = 60;
-const encoder = new TextEncoder();
 
 /**
  * Replay protection shared by every isolate through Workers KV. KV is eventually consistent and has no
@@ -35,11 +35,4 @@ export function createKvNonceStore(kv: KvNamespaceLike, options: KvNonceStoreOpt
       return true;
     },
   };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
 }

@@ -1,5 +1,6 @@
 import { BridgeError } from "../core/errors";
 import type { OAuthCredentials } from "../oauth/signature";
+import { budgetSpent, countSends, emptyCounts, uncountSend, type HourlyCounts } from "./budget-window";
 
 /**
  * The events API allows 1000 messages per user and 15000 per app in 24 hours. Counting here lets the proxy refuse
@@ -43,27 +44,14 @@ export interface SendLimits {
   perApp: number | undefined;
 }
 
-const HOUR_MS = 3_600_000;
-const WINDOW_HOURS = 24;
-
-/** Counts in hourly buckets over the last 24 hours: a sliding window to within an hour, O(1) memory per key. */
+/** In memory, per process: counts in hourly buckets over the last 24 hours (budget-window.ts). */
 export function createMemorySendBudget(limits: SendLimits, clock: () => number): SendBudget {
-  const counters = new Map<string, { hour: number; counts: number[] }>();
+  const counters = new Map<string, HourlyCounts>();
 
   function count(key: string, now: number, add: number): number {
-    const hour = Math.floor(now / HOUR_MS);
     let c = counters.get(key);
-    if (!c) counters.set(key, (c = { hour, counts: new Array(WINDOW_HOURS).fill(0) }));
-    for (let h = Math.max(c.hour + 1, hour - WINDOW_HOURS + 1); h <= hour; h++) c.counts[h % WINDOW_HOURS] = 0;
-    c.hour = Math.max(c.hour, hour);
-    c.counts[hour % WINDOW_HOURS]! += add;
-    return c.counts.reduce((a, b) => a + b, 0);
-  }
-
-  function uncount(key: string, takenAt: number): void {
-    const c = counters.get(key);
-    const hour = Math.floor(takenAt / HOUR_MS);
-    if (c && hour > c.hour - WINDOW_HOURS && c.counts[hour % WINDOW_HOURS]! > 0) c.counts[hour % WINDOW_HOURS]! -= 1;
+    if (!c) counters.set(key, (c = emptyCounts(now)));
+    return countSends(c, now, add);
   }
 
   const keysOf = (creds: OAuthCredentials) =>
@@ -77,22 +65,15 @@ export function createMemorySendBudget(limits: SendLimits, clock: () => number):
       const now = clock();
       const keys = keysOf(creds).filter(([, limit]) => limit !== undefined);
       for (const [key, limit] of keys) {
-        if (count(key, now, 0) >= limit!) {
-          throw new BridgeError("rate_limited", {
-            xCode: 88,
-            xMessage: "Rate limit exceeded.",
-            headers: {
-              "x-rate-limit-limit": String(limit),
-              "x-rate-limit-remaining": "0",
-              "x-rate-limit-reset": String(Math.ceil((now + HOUR_MS) / HOUR_MS) * 3_600),
-            },
-          });
-        }
+        if (count(key, now, 0) >= limit!) throw budgetSpent(limit!, now);
       }
       for (const [key] of keys) count(key, now, 1);
       // Given back in the hour it was taken from, which may have passed by the time the upstream answers.
       return () => {
-        for (const [key] of keys) uncount(key, now);
+        for (const [key] of keys) {
+          const c = counters.get(key);
+          if (c) uncountSend(c, now);
+        }
       };
     },
   };

@@ -20,6 +20,15 @@ function workerWithNodeImport(): string {
   return join(dir, "wrangler.toml");
 }
 
+/** wrangler.toml with its commented DM_BRIDGE_STATE binding and migration switched on, as an operator would. */
+function workerWithStateObjects(): string {
+  const toml = readFileSync("wrangler.toml", "utf8")
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(resolve("adapters/cloudflare.ts"))}`)
+    .replace(/^# (\[\[durable_objects\.bindings\]\]|name = "DM_BRIDGE_STATE"|class_name = |\[\[migrations\]\]|tag = |new_sqlite_classes = )/gm, "$1");
+  writeFileSync(join(dir, "with-state.toml"), toml);
+  return join(dir, "with-state.toml");
+}
+
 describe("the Worker bundle guard run by npm test", () => {
   it("builds the Worker of wrangler.toml with no Node built-in", () => {
     const bundle = buildWorkerBundle(join(dir, "ok"));
@@ -29,5 +38,13 @@ describe("the Worker bundle guard run by npm test", () => {
 
   it("fails when a Node built-in reaches the bundle, naming it", () => {
     expect(() => buildWorkerBundle(join(dir, "bad"), workerWithNodeImport())).toThrow(/imports Node built-ins \(node:crypto\)/);
+  });
+
+  it("deploys with wrangler.toml's DM_BRIDGE_STATE lines uncommented, the class exported from the bundle", () => {
+    const config = workerWithStateObjects();
+    expect(readFileSync(config, "utf8")).toMatch(/^\[\[durable_objects\.bindings\]\]\nname = "DM_BRIDGE_STATE"\nclass_name = "DmBridgeState"$/m);
+    expect(readFileSync(config, "utf8")).toMatch(/^\[\[migrations\]\]\ntag = "v1"\nnew_sqlite_classes = \["DmBridgeState"\]$/m);
+    const bundle = buildWorkerBundle(join(dir, "with-state"), config);
+    expect(readFileSync(bundle.path, "utf8")).toMatch(/export\s*\{[^}]*\bas DmBridgeState\b/);
   });
 });

@@ -14,6 +14,12 @@ declare module "cloudflare:workers" {
     SINA_WORKER: ServiceBinding;
     KV_WORKER_A: ServiceBinding;
     KV_WORKER_B: ServiceBinding;
+    DO_WORKER_A: ServiceBinding;
+    DO_WORKER_B: ServiceBinding;
+    DO_FALLBACK_WORKER: ServiceBinding;
+    DO_REQUIRED_WORKER: ServiceBinding;
+    /** The X API sandbox behind do-a, do-b, do-fallback and do-required: `/_sandbox/stats` lists what they sent. */
+    DO_X_API: ServiceBinding;
     CONFIGURED_WORKER: ServiceBinding;
     MISCONFIGURED_WORKER: ServiceBinding;
     TEST_KV: KvNamespace;
