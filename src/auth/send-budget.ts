@@ -43,8 +43,22 @@ export interface SendLimits {
   perApp: number | undefined;
 }
 
-const HOUR_MS = 3_600_000;
-const WINDOW_HOURS = 24;
+export const HOUR_MS = 3_600_000;
+export const WINDOW_HOURS = 24;
+
+/** The legacy refusal of a spent budget, with the x-rate-limit-* headers X sends: every budget answers the same. */
+export function budgetSpent(limit: number, now: number): BridgeError {
+  return new BridgeError("rate_limited", {
+    xCode: 88,
+    xMessage: "Rate limit exceeded.",
+    headers: {
+      "x-rate-limit-limit": String(limit),
+      "x-rate-limit-remaining": "0",
+      // The hour after this one, when the oldest counted hour leaves the window.
+      "x-rate-limit-reset": String(Math.ceil((now + HOUR_MS) / HOUR_MS) * 3_600),
+    },
+  });
+}
 
 /** Counts in hourly buckets over the last 24 hours: a sliding window to within an hour, O(1) memory per key. */
 export function createMemorySendBudget(limits: SendLimits, clock: () => number): SendBudget {
@@ -77,17 +91,7 @@ export function createMemorySendBudget(limits: SendLimits, clock: () => number):
       const now = clock();
       const keys = keysOf(creds).filter(([, limit]) => limit !== undefined);
       for (const [key, limit] of keys) {
-        if (count(key, now, 0) >= limit!) {
-          throw new BridgeError("rate_limited", {
-            xCode: 88,
-            xMessage: "Rate limit exceeded.",
-            headers: {
-              "x-rate-limit-limit": String(limit),
-              "x-rate-limit-remaining": "0",
-              "x-rate-limit-reset": String(Math.ceil((now + HOUR_MS) / HOUR_MS) * 3_600),
-            },
-          });
-        }
+        if (count(key, now, 0) >= limit!) throw budgetSpent(limit!, now);
       }
       for (const [key] of keys) count(key, now, 1);
       // Given back in the hour it was taken from, which may have passed by the time the upstream answers.
