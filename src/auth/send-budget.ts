@@ -54,7 +54,6 @@ export function budgetSpent(limit: number, now: number): BridgeError {
     headers: {
       "x-rate-limit-limit": String(limit),
       "x-rate-limit-remaining": "0",
-      // The hour after this one, when the oldest counted hour leaves the window.
       "x-rate-limit-reset": String(Math.ceil((now + HOUR_MS) / HOUR_MS) * 3_600),
     },
   });
