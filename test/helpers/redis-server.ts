@@ -33,12 +33,14 @@ export interface TestRedisOptions {
   password?: string;
   /** A server started here even when TEST_REDIS_URL is set, for tests that kill or pause it. */
   own?: boolean;
+  /** A port chosen beforehand (one a client already tries), instead of a free one. */
+  port?: number;
 }
 
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (externalRedisUrl && !options.own) return externalRedis(externalRedisUrl);
   if (!redisServerInstalled) throw new Error(`redis-server is not installed (${REDIS_HOW_TO}); .ci/run installs it`);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"];
   if (options.user) args.push("--user", options.user, "on", `>${options.password ?? ""}`, "~*", "&*", "+@all", "--user", "default", "off");
