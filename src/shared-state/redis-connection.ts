@@ -22,13 +22,24 @@ export interface RedisConnection {
    * Runs a command with the deadline. Undefined when it failed, timed out, or was not tried because the replica is
    * degraded: the caller then uses its own memory. Never throws.
    */
-  run<T>(command: (redis: Redis) => Promise<T>): Promise<T | undefined>;
+  run<T>(command: Command<T>): Promise<T | undefined>;
+  /**
+   * For what this replica did on its own word while degraded (a nonce it accepted, a message it counted): run now
+   * when shared, else kept and run once Redis is back, before the replica says "shared" again, so that the others
+   * then know it too. Never throws; a command that fails is not repeated (it may have run).
+   */
+  runWhenShared(command: Command<unknown>): Promise<void>;
   /** Settles once the first attempt to reach Redis has succeeded or failed, so a process can start in a known state. */
   ready: Promise<void>;
   close(): Promise<void>;
 }
 
+export type Command<T> = (redis: Redis) => Promise<T>;
+
 const DEFAULT_PROBE_INTERVAL_MS = 1_000;
+/** Commands kept while degraded, at most: about 20 MB, minutes of a busy replica's nonces. The oldest go first. */
+const MAX_BACKLOG = 100_000;
+const BACKLOG_SLICE = 500;
 /** Between reconnection attempts: doubling from 50 ms, capped, for as long as Redis stays away. */
 const RECONNECT_CAP_MS = 1_000;
 /** What a client refused for want of shared state is told: about when a probe will have run again. */
@@ -58,20 +69,26 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  function become(next: SharedStateStatus, reason?: string): void {
+  const backlog: Command<unknown>[] = [];
+  let dropped = 0;
+
+  function become(next: SharedStateStatus, detail: { reason?: string; caughtUp?: number } = {}): void {
     if (state === next || closed) return;
     state = next;
     markReady();
     options.log(
       next === "shared"
-        ? { level: "info", event: "shared_state", state: next }
-        : { level: "warn", event: "shared_state", state: next, reason },
+        ? { level: "info", event: "shared_state", state: next, caught_up: detail.caughtUp || undefined, lost: dropped || undefined }
+        : { level: "warn", event: "shared_state", state: next, reason: detail.reason },
     );
+    if (next === "shared") dropped = 0;
   }
 
+  const degrade = (err: unknown) => become("degraded", { reason: reasonOf(err) });
+
   // ioredis reports connection failures as events; without a listener it prints them itself.
-  redis.on("error", (err: unknown) => become("degraded", reasonOf(err)));
-  redis.on("close", () => become("degraded", "connection closed"));
+  redis.on("error", degrade);
+  redis.on("close", () => become("degraded", { reason: "connection closed" }));
   redis.on("ready", () => void probe());
 
   let probing = false;
@@ -80,9 +97,17 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     probing = true;
     try {
       await redis.set(options.probeKey, "1", "PX", 60_000);
-      become("shared");
+      let caughtUp = 0;
+      // In slices sent together (ioredis pipelines them): a failure stops the catch-up and leaves the rest to the
+      // next probe; the slice that failed is not sent again.
+      while (backlog.length > 0) {
+        const slice = backlog.splice(0, BACKLOG_SLICE);
+        await Promise.all(slice.map((command) => command(redis)));
+        caughtUp += slice.length;
+      }
+      become("shared", { caughtUp });
     } catch (err) {
-      become("degraded", reasonOf(err));
+      degrade(err);
     } finally {
       probing = false;
     }
@@ -93,16 +118,29 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   }, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
   timer.unref();
 
+  async function run<T>(command: Command<T>): Promise<T | undefined> {
+    if (state !== "shared") return undefined;
+    try {
+      return await command(redis);
+    } catch (err) {
+      degrade(err);
+      return undefined;
+    }
+  }
+
   return {
     status: () => (state === "shared" ? "shared" : "degraded"),
-    async run(command) {
-      if (state !== "shared") return undefined;
-      try {
-        return await command(redis);
-      } catch (err) {
-        become("degraded", reasonOf(err));
-        return undefined;
+    run,
+    async runWhenShared(command) {
+      if (state === "shared") {
+        await run(command);
+        return;
       }
+      if (backlog.length >= MAX_BACKLOG) {
+        // A tenth at once, so that a full backlog costs a request no more than a push.
+        dropped += backlog.splice(0, MAX_BACKLOG / 10).length;
+      }
+      backlog.push(command);
     },
     ready,
     async close() {

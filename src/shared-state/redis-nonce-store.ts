@@ -22,12 +22,17 @@ export function createRedisNonceStore(connection: RedisConnection, options: Redi
       // Before the local memory takes the key, so that the client's retry once Redis is back is not a "replay".
       if (required && connection.status() !== "shared") throw sharedStateUnavailable();
       if (!(await local.remember(key, ttlMs))) return false;
-      const claimed = await connection.run((redis) =>
-        redis.set(`${keyPrefix}nonce:${keyHash(key)}`, "1", "PX", Math.ceil(ttlMs), "NX"),
-      );
+      const redisKey = `${keyPrefix}nonce:${keyHash(key)}`;
+      const claimed = await connection.run((redis) => redis.set(redisKey, "1", "PX", Math.ceil(ttlMs), "NX"));
       if (claimed !== undefined) return claimed === "OK";
       // Redis failed or is away: the timestamp window and this process's memory still refuse replays that reach it.
       if (required) throw sharedStateUnavailable();
+      // And once Redis is back, the other replicas refuse them too, for what is left of the window.
+      const expiresAt = Date.now() + ttlMs;
+      void connection.runWhenShared(async (redis) => {
+        const left = Math.ceil(expiresAt - Date.now());
+        if (left > 0) await redis.set(redisKey, "1", "PX", left, "NX");
+      });
       return true;
     },
   };

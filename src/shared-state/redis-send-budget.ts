@@ -39,6 +39,14 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+/** Counts one message sent while Redis was away, once it is back: no limit to check, it has gone out. */
+const ADD = `
+for _, key in ipairs(KEYS) do
+  redis.call('HINCRBY', key, ARGV[1], 1)
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return 0`;
+
 /** Gives one message back to the bucket of the hour it was taken from (ARGV[1]), never below zero. */
 const RELEASE = `
 for _, key in ipairs(KEYS) do
@@ -70,23 +78,33 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
     return { keys, limits: counted };
   }
 
-  async function reserveLocally(creds: OAuthCredentials): Promise<Release> {
+  /** Counted by this process alone while Redis is away, and told to Redis (with any give-back) once it is back. */
+  async function reserveLocally(creds: OAuthCredentials, keys: string[], hour: number): Promise<Release> {
     if (required) throw sharedStateUnavailable();
-    return local.reserve(creds);
+    const releaseLocal = await local.reserve(creds);
+    void connection.runWhenShared((redis) => redis.eval(ADD, keys.length, ...keys, hour, EXPIRY_MS));
+    return async () => {
+      await releaseLocal();
+      await giveBack(keys, hour);
+    };
   }
+
+  // Queued behind the count it undoes when Redis is away; lost if Redis fails on it, which errs on sending less.
+  const giveBack = (keys: string[], hour: number) =>
+    connection.runWhenShared((redis) => redis.eval(RELEASE, keys.length, ...keys, hour));
 
   return {
     async reserve(creds) {
       const budgets = budgetsOf(creds);
       if (budgets.keys.length === 0) return () => {};
-      if (connection.status() !== "shared") return reserveLocally(creds);
       const now = clock();
       const hour = Math.floor(now / HOUR_MS);
+      if (connection.status() !== "shared") return reserveLocally(creds, budgets.keys, hour);
       const spent = await connection.run(
         (redis) =>
           redis.eval(RESERVE, budgets.keys.length, ...budgets.keys, hour, hour - WINDOW_HOURS + 1, EXPIRY_MS, ...budgets.limits) as Promise<number>,
       );
-      if (spent === undefined) return reserveLocally(creds);
+      if (spent === undefined) return reserveLocally(creds, budgets.keys, hour);
       if (spent > 0) throw budgetSpent(budgets.limits[spent - 1]!, now);
       // This process's count can only be lower than the shared one; when it is already full, it stays full.
       const releaseLocal = await Promise.resolve()
@@ -94,8 +112,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
         .catch(() => undefined);
       return async () => {
         await releaseLocal?.();
-        // Redis away now: the message stays counted there, which errs on the side of sending less.
-        await connection.run((redis) => redis.eval(RELEASE, budgets.keys.length, ...budgets.keys, hour));
+        await giveBack(budgets.keys, hour);
       };
     },
   };

@@ -113,6 +113,30 @@ describe.skipIf(skipRedisTests || !canControlRedis)("when Redis goes away, is sl
     expect(await refusal(() => budget.reserve(creds))).toBe("rate_limited retry-after undefined");
   });
 
+  it("what a replica accepted and counted alone is made known to the others once Redis is back", async () => {
+    const redis = await redisServer({ own: true });
+    const prefix = `catch-up-${randomId()}:`;
+    const a = sharedState(redis.url, { keyPrefix: prefix });
+    const b = sharedState(redis.url, { keyPrefix: prefix });
+    await Promise.all([a.state.ready, b.state.ready]);
+    const [budgetA, budgetB] = [a, b].map((r) => r.state.sendBudget({ perUser: 3, perApp: undefined }));
+    await redis.kill();
+    await becomes(a.state, "degraded");
+    expect(await a.state.nonces.remember("accepted-alone", 60_000)).toBe(true);
+    const refusedUpstream = await budgetA!.reserve(creds);
+    await budgetA!.reserve(creds);
+    await refusedUpstream();
+    // Redis comes back empty: only what A kept can tell B.
+    await redis.start();
+    await becomes(a.state, "shared");
+    await becomes(b.state, "shared");
+    expect(await b.state.nonces.remember("accepted-alone", 60_000)).toBe(false);
+    expect(await refusal(() => budgetB!.reserve(creds))).toBe("accepted");
+    expect(await refusal(() => budgetB!.reserve(creds))).toBe("accepted");
+    expect(await refusal(() => budgetB!.reserve(creds))).toBe("rate_limited retry-after undefined");
+    expect(a.logs.at(-1)).toEqual({ level: "info", event: "shared_state", state: "shared", caught_up: 4 });
+  });
+
   it("with SHARED_STATE_REQUIRED, refuses with 503 and Retry-After instead, and accepts again once Redis is back", async () => {
     const redis = await redisServer({ own: true });
     const { state } = sharedState(redis.url, { required: true });

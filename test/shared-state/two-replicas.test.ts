@@ -134,8 +134,11 @@ describe.skipIf(skipRedisTests || !canControlRedis)("two replicas when Redis die
     expect((await a.h.call(send("before"))).status).toBe(200);
 
     await redis.kill();
+    const replaysOfDegraded: Request[] = [];
     for (let i = 0; i < 3; i++) {
-      expect((await a.h.call(send(`during A ${i}`))).status).toBe(200);
+      const request = send(`during A ${i}`);
+      replaysOfDegraded.push(request.clone());
+      expect((await a.h.call(request)).status).toBe(200);
       expect((await b.h.call(send(`during B ${i}`))).status).toBe(200);
     }
     expect(await health(a)).toEqual({ status: 200, shared_state: "degraded" });
@@ -147,6 +150,8 @@ describe.skipIf(skipRedisTests || !canControlRedis)("two replicas when Redis die
     const replay = again.clone();
     expect((await a.h.call(again)).status).toBe(200);
     expect((await b.h.call(replay)).status).toBe(401);
+    // What A accepted alone while Redis was away, B refuses now too.
+    for (const r of replaysOfDegraded) expect((await b.h.call(r)).status).toBe(401);
     expect(events()).toHaveLength(8);
 
     for (const r of [a, b]) {
