@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 
 /**
  * A real Redis for the shared-state tests: `redis-server` started here on a free loopback port, without persistence,
@@ -35,6 +36,8 @@ export interface TestRedisOptions {
   own?: boolean;
   /** A port chosen beforehand (one a client already tries), instead of a free one. */
   port?: number;
+  /** TLS only, with this certificate (PEM files): the URL is then rediss://localhost. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
@@ -42,7 +45,11 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   if (!redisServerInstalled) throw new Error(`redis-server is not installed (${REDIS_HOW_TO}); .ci/run installs it`);
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"];
+  const tls = options.tls;
+  const listen = tls
+    ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.certFile, "--tls-key-file", tls.keyFile, "--tls-ca-cert-file", tls.certFile, "--tls-auth-clients", "no"]
+    : ["--port", String(port)];
+  const args = [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"];
   if (options.user) args.push("--user", options.user, "on", `>${options.password ?? ""}`, "~*", "&*", "+@all", "--user", "default", "off");
   const auth = options.user ? `${options.user}:${encodeURIComponent(options.password ?? "")}@` : "";
 
@@ -55,7 +62,7 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     for (const stream of [started.stdout!, started.stderr!]) stream.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)));
     started.once("exit", () => (exited = true));
     const deadline = Date.now() + 10_000;
-    while (!(await answersOn(port))) {
+    while (!(await answersOn(port, tls !== undefined))) {
       if (exited) throw new Error(`redis-server did not start on port ${port}: ${output}`);
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} within 10 s`);
       await new Promise((r) => setTimeout(r, 20));
@@ -75,7 +82,7 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   process.once("exit", killOnExit);
   await start();
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: tls ? `rediss://${auth}localhost:${port}` : `redis://${auth}127.0.0.1:${port}`,
     kill,
     start,
     pause: () => child?.kill("SIGSTOP"),
@@ -108,16 +115,16 @@ export function freePort(): Promise<number> {
 }
 
 /** True once something on the port answers a PING with any reply (+PONG, or -NOAUTH when the default user is off). */
-function answersOn(port: number): Promise<boolean> {
+function answersOn(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket: Socket = tls ? connectTls({ port, host: "127.0.0.1", rejectUnauthorized: false }) : connect(port, "127.0.0.1");
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once(tls ? "secureConnect" : "connect", () => socket.write("PING\r\n"));
     socket.once("data", () => done(true));
   });
 }
