@@ -11,8 +11,13 @@ export interface RedisConnectionOptions {
   log: (line: LogLine) => void;
   /** How often a degraded replica asks Redis whether it is back. */
   probeIntervalMs?: number;
-  /** Written by the probe: a write, so that a Redis that answers PING but refuses writes (OOM, a read-only replica) is not "back". */
+  /**
+   * Written by the probe: a write, so that a Redis that answers PING but refuses writes (OOM, a read-only replica)
+   * is not taken to be back.
+   */
   probeKey: string;
+  /** Commands kept while degraded, at most (`runWhenShared`). */
+  maxBacklog?: number;
 }
 
 /** The client and its failure policy: every other shared-state module goes through `run`. */
@@ -38,7 +43,7 @@ export type Command<T> = (redis: Redis) => Promise<T>;
 
 const DEFAULT_PROBE_INTERVAL_MS = 1_000;
 /** Commands kept while degraded, at most: about 20 MB, minutes of a busy replica's nonces. The oldest go first. */
-const MAX_BACKLOG = 100_000;
+export const DEFAULT_MAX_BACKLOG = 100_000;
 const BACKLOG_SLICE = 500;
 /** Between reconnection attempts: doubling from 50 ms, capped, for as long as Redis stays away. */
 const RECONNECT_CAP_MS = 1_000;
@@ -70,6 +75,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const backlog: Command<unknown>[] = [];
+  const maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
   let dropped = 0;
 
   function become(next: SharedStateStatus, detail: { reason?: string; caughtUp?: number } = {}): void {
@@ -136,9 +142,9 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
         await run(command);
         return;
       }
-      if (backlog.length >= MAX_BACKLOG) {
+      if (backlog.length >= maxBacklog) {
         // A tenth at once, so that a full backlog costs a request no more than a push.
-        dropped += backlog.splice(0, MAX_BACKLOG / 10).length;
+        dropped += backlog.splice(0, Math.ceil(maxBacklog / 10)).length;
       }
       backlog.push(command);
     },

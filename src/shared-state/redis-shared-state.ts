@@ -15,6 +15,7 @@ export interface RedisSharedStateOptions extends RedisConfig {
   /** This process's own replay memory, in front of Redis. */
   localNonces?: NonceStore;
   probeIntervalMs?: number;
+  maxBacklog?: number;
 }
 
 /** Everything a Node sidecar shares with its sibling replicas, for `createApp`'s deps. */
@@ -38,6 +39,7 @@ export function createRedisSharedState(options: RedisSharedStateOptions): RedisS
     timeoutMs: options.timeoutMs,
     log: options.log,
     probeIntervalMs: options.probeIntervalMs,
+    maxBacklog: options.maxBacklog,
     probeKey: `${keyPrefix}probe`,
   });
   return {

@@ -137,6 +137,24 @@ describe.skipIf(skipRedisTests || !canControlRedis)("when Redis goes away, is sl
     expect(a.logs.at(-1)).toEqual({ level: "info", event: "shared_state", state: "shared", caught_up: 4 });
   });
 
+  it("keeps only the newest of what it did alone when there is more than it may keep, and says how much it lost", async () => {
+    const redis = await redisServer({ own: true });
+    const prefix = `lost-${randomId()}:`;
+    const a = sharedState(redis.url, { keyPrefix: prefix, maxBacklog: 10 });
+    const b = sharedState(redis.url, { keyPrefix: prefix });
+    await Promise.all([a.state.ready, b.state.ready]);
+    await redis.kill();
+    await becomes(a.state, "degraded");
+    for (let i = 0; i < 25; i++) expect(await a.state.nonces.remember(`alone-${i}`, 60_000)).toBe(true);
+    await redis.start();
+    await becomes(a.state, "shared");
+    await becomes(b.state, "shared");
+    expect(a.logs.at(-1)).toEqual({ level: "info", event: "shared_state", state: "shared", caught_up: 10, lost: 15 });
+    const refusedAtB = [];
+    for (let i = 0; i < 25; i++) if (!(await b.state.nonces.remember(`alone-${i}`, 60_000))) refusedAtB.push(i);
+    expect(refusedAtB).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+  });
+
   it("with SHARED_STATE_REQUIRED, refuses with 503 and Retry-After instead, and accepts again once Redis is back", async () => {
     const redis = await redisServer({ own: true });
     const { state } = sharedState(redis.url, { required: true });
