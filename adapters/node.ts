@@ -2,11 +2,12 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { ConfigError, parseConfig } from "../src/config";
 import { runClusterPrimary } from "../src/node/cluster-primary";
+import { checkNodeConfig } from "../src/node/node-config";
 import { runSidecar } from "../src/node/sidecar";
 
 let config;
 try {
-  config = parseConfig(process.env, (path) => readFileSync(path, "utf8"));
+  config = checkNodeConfig(parseConfig(process.env, (path) => readFileSync(path, "utf8")));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`dm-bridge: configuration error: ${err.message}`);

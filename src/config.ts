@@ -26,6 +26,22 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** GET /metrics (Prometheus text, Node) is served unless METRICS=off; behind a bearer token when one is set. */
   metrics: { enabled: boolean; token: string | undefined };
+  /**
+   * Refuse (503) rather than fall back to per-process protection while the shared store (Redis on Node, the Durable
+   * Object on Workers) cannot be used; each runtime checks that it has one.
+   */
+  sharedStateRequired: boolean;
+  /** State shared by every replica (nonces, budgets, user cache) in Redis or Valkey; undefined without REDIS_URL. */
+  redis: RedisConfig | undefined;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// (TLS), with user, password and database as the URL gives them. Holds a secret: never log it. */
+  url: string;
+  /** Put before every key, so that deployments can share one Redis. */
+  keyPrefix: string;
+  /** Deadline of each command; past it the replica falls back to its own memory. */
+  timeoutMs: number;
 }
 
 export type UpstreamApi = "v1.1" | "v2";
@@ -69,11 +85,13 @@ export function parseConfig(env: Env, readFile: (path: string) => string = () =>
       batchWindowMs: parseInteger(env, "LOOKUP_BATCH_MS", 2, 0, 1_000),
     },
     preferredDialects: parseUnversionedForm(env.UNVERSIONED_ERROR_FORM),
+    webConcurrency: parseInteger(env, "WEB_CONCURRENCY", 1, 1, 256),
     // A send that started just before the signal, then the lookup of its sender that may follow, each within the
     // upstream deadline, and a margin to write the answer.
-    webConcurrency: parseInteger(env, "WEB_CONCURRENCY", 1, 1, 256),
     shutdownTimeoutMs: parseInteger(env, "SHUTDOWN_TIMEOUT_MS", 2 * upstreamTimeoutMs + 2_000, 1, 3_600_000),
     metrics: { enabled: parseOnOff(env, "METRICS"), token: parseToken(env, "METRICS_TOKEN") },
+    sharedStateRequired: parseBoolean(env, "SHARED_STATE_REQUIRED"),
+    redis: parseRedis(env),
   };
 }
 
@@ -90,6 +108,48 @@ function parseToken(env: Env, name: string): string | undefined {
   // The value is a secret: the message names the variable, never the value.
   if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new ConfigError(`${name} must be at least 16 printable characters without spaces`);
   return raw;
+}
+
+const REDIS_SETTINGS = ["REDIS_KEY_PREFIX", "REDIS_TIMEOUT_MS"] as const;
+
+/**
+ * 200 ms: a Redis next to the sidecar answers in well under a millisecond, so only a sick one takes this long; and a
+ * send waits at most two such deadlines (nonce, budget) before the replica stops asking until Redis answers again.
+ */
+export const DEFAULT_REDIS_TIMEOUT_MS = 200;
+
+function parseRedis(env: Env): RedisConfig | undefined {
+  if (!env.REDIS_URL) {
+    // Without the URL these would silently do nothing: an operator who set one believes state is shared.
+    const orphan = REDIS_SETTINGS.find((name) => env[name]);
+    if (orphan) throw new ConfigError(`${orphan} is set but REDIS_URL is not: state is shared only through Redis`);
+    return undefined;
+  }
+  const prefix = env.REDIS_KEY_PREFIX || "dm-bridge:";
+  if (!/^[\x21-\x7e]{1,100}$/.test(prefix)) {
+    throw new ConfigError(`REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got "${prefix}"`);
+  }
+  return {
+    url: parseRedisUrl(env.REDIS_URL),
+    keyPrefix: prefix,
+    timeoutMs: parseInteger(env, "REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, 1, 60_000),
+  };
+}
+
+/** The messages never quote the value: it may hold a password. */
+function parseRedisUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError("REDIS_URL is not a URL (expected redis://[user:password@]host[:port][/db] or rediss://…)");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
+  if (!url.hostname) throw new ConfigError("REDIS_URL has no host");
+  if (!/^\/?([0-9]{1,5})?$/.test(url.pathname)) throw new ConfigError("REDIS_URL may have only a database number as its path, as in redis://host:6379/0");
+  if (url.search || url.hash) throw new ConfigError("REDIS_URL must not carry a query or fragment");
+  // The scheme in lower case: the client turns TLS on for "rediss://" only as spelled so.
+  return url.href;
 }
 
 function parseUpstreamApi(raw: string | undefined): UpstreamApi {

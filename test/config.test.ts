@@ -64,4 +64,35 @@ describe("configuration", () => {
     expect(errorOf({ DM_PROXY_CREDENTIALS: badBasic })).toMatch(/basic\["bob"\]\.token must name a key of "tokens"/);
     expect(errorOf({ DM_PROXY_CREDENTIALS_FILE: "/missing" }, () => { throw new Error("ENOENT: no such file"); })).toMatch(/cannot be read: ENOENT/);
   });
+  describe("shared state in Redis", () => {
+    it("is off without REDIS_URL; on with it, with the prefix, deadline and policy defaults", () => {
+      expect(parseConfig({}).redis).toBeUndefined();
+      expect(parseConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).redis).toEqual({
+        url: "redis://127.0.0.1:6379",
+        keyPrefix: "dm-bridge:",
+        timeoutMs: 200,
+      });
+      const tls = parseConfig({ REDIS_URL: "REDISS://app:p%40ss@cache.internal:6380/2", REDIS_KEY_PREFIX: "prod-a:", REDIS_TIMEOUT_MS: "50", SHARED_STATE_REQUIRED: "true" });
+      // The scheme is lower-cased: the client turns TLS on only for "rediss://" spelled so.
+      expect(tls.redis).toEqual({ url: "rediss://app:p%40ss@cache.internal:6380/2", keyPrefix: "prod-a:", timeoutMs: 50 });
+      expect(tls.sharedStateRequired).toBe(true);
+    });
+
+    it("stops on a malformed REDIS_URL with a message naming it and never quoting it (it may hold a password)", () => {
+      const bad = ["http://user:hunter2@cache:6379", "redis://user:hunter2@/", "not a url hunter2", "redis://user:hunter2@cache:6379/zero", "redis://user:hunter2@cache:6379?tls=false", "redis:hunter2"];
+      for (const url of bad) {
+        const message = errorOf({ REDIS_URL: url });
+        expect(message).toMatch(/^REDIS_URL /);
+        expect(message).not.toContain("hunter2");
+      }
+    });
+
+    it("refuses Redis settings that would do nothing, and bad values, naming the variable", () => {
+      expect(errorOf({ REDIS_KEY_PREFIX: "x:" })).toMatch(/^REDIS_KEY_PREFIX is set but REDIS_URL is not/);
+      const url = "redis://127.0.0.1:6379";
+      expect(errorOf({ REDIS_URL: url, REDIS_TIMEOUT_MS: "0" })).toMatch(/^REDIS_TIMEOUT_MS must be a whole number from 1/);
+      expect(errorOf({ REDIS_URL: url, SHARED_STATE_REQUIRED: "yes" })).toMatch(/^SHARED_STATE_REQUIRED must be true or false/);
+      expect(errorOf({ REDIS_URL: url, REDIS_KEY_PREFIX: "has space" })).toMatch(/^REDIS_KEY_PREFIX must be/);
+    });
+  });
 });

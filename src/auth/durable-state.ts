@@ -39,6 +39,7 @@ export interface DurableStateOptions {
  * src/config.ts carries it. Required without the binding is refused: the guarantee asked for cannot be given.
  */
 export function parseDurableStateSettings(vars: Env, bound: boolean): Pick<DurableStateOptions, "required" | "timeoutMs"> {
+  if (vars.REDIS_URL) throw new ConfigError("REDIS_URL is for the Node sidecar: on Workers, bind the DM_BRIDGE_STATE Durable Object (see wrangler.toml)");
   const required = parseBoolean(vars, "SHARED_STATE_REQUIRED");
   if (required && !bound) {
     throw new ConfigError("SHARED_STATE_REQUIRED=true needs the DM_BRIDGE_STATE Durable Object binding (see wrangler.toml)");

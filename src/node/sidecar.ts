@@ -12,6 +12,7 @@ import { createRandomIdPool } from "../oauth/random-pool";
 import { describeSandboxDemo } from "../sandbox/demo-banner";
 import { createSandbox } from "../sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../sandbox/sandbox-users";
+import { createRedisSharedState } from "../shared-state/redis-shared-state";
 import { createUndiciFetch } from "../upstream/undici-fetch";
 import { DRAIN_MESSAGE } from "./cluster-primary";
 import { createGracefulDrain } from "./graceful-drain";
@@ -49,6 +50,10 @@ export async function runSidecar(config: Config): Promise<void> {
     },
   });
   const metrics = config.metrics.enabled ? createPrometheusMetrics() : undefined;
+  const shared = config.redis && createRedisSharedState({ ...config.redis, required: config.sharedStateRequired, log, clock: Date.now });
+  // Start in a known state: shared, or degraded (logged) when Redis cannot be reached now.
+  await shared?.ready;
+  const limits = { perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp };
 
   const app = createApp({
     fetch: createUndiciFetch(),
@@ -65,9 +70,10 @@ export async function runSidecar(config: Config): Promise<void> {
     userCache: config.userCache,
     trustForwardedHeaders: config.trustForwardedHeaders,
     sendBudget:
-      config.dailyLimitPerUser || config.dailyLimitPerApp
-        ? createMemorySendBudget({ perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp }, Date.now)
-        : undefined,
+      limits.perUser || limits.perApp ? (shared ? shared.sendBudget(limits) : createMemorySendBudget(limits, Date.now)) : undefined,
+    nonces: shared?.nonces,
+    sharedUserStore: shared?.userStore,
+    sharedState: shared,
     preferredDialects: config.preferredDialects,
     log,
     upstreamLabel: config.upstreamUrl ? undefined : "sandbox",

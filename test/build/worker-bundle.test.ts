@@ -7,17 +7,18 @@ import { buildWorkerBundle } from "../../scripts/worker-bundle";
 const dir = mkdtempSync(join(tmpdir(), "dm-bridge-bundle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A copy of the Worker whose entry also uses a Node built-in, as a slip in src/ would. */
-function workerWithNodeImport(): string {
+/** A copy of the Worker whose entry also uses `use` (a Node built-in, or a Node-only module), as a slip in src/ would. */
+function workerWithNodeImport(name = "node-import", use = `import { createHash as use } from "node:crypto";`): string {
   const adapter = resolve("adapters/cloudflare.ts");
+  const entry = `${name}.ts`;
   writeFileSync(
-    join(dir, "entry.ts"),
-    `import worker from ${JSON.stringify(adapter)};\nimport { createHash } from "node:crypto";\n` +
-      `export default { fetch: (r: Request, env: object) => (createHash("sha1"), worker.fetch(r, env)) };\n`,
+    join(dir, entry),
+    `import worker from ${JSON.stringify(adapter)};\n${use}\n` +
+      `export default { fetch: (r: Request, env: object) => (void use, worker.fetch(r, env)) };\n`,
   );
-  const toml = readFileSync("wrangler.toml", "utf8").replace(/^main = .*$/m, 'main = "entry.ts"');
-  writeFileSync(join(dir, "wrangler.toml"), toml);
-  return join(dir, "wrangler.toml");
+  const toml = readFileSync("wrangler.toml", "utf8").replace(/^main = .*$/m, `main = "${entry}"`);
+  writeFileSync(join(dir, `${name}.toml`), toml);
+  return join(dir, `${name}.toml`);
 }
 
 /** wrangler.toml with its commented DM_BRIDGE_STATE binding and migration switched on, as an operator would. */
@@ -46,5 +47,12 @@ describe("the Worker bundle guard run by npm test", () => {
     expect(readFileSync(config, "utf8")).toMatch(/^\[\[migrations\]\]\ntag = "v1"\nnew_sqlite_classes = \["DmBridgeState"\]$/m);
     const bundle = buildWorkerBundle(join(dir, "with-state"), config);
     expect(readFileSync(bundle.path, "utf8")).toMatch(/export\s*\{[^}]*\bas DmBridgeState\b/);
+  });
+
+  it("fails when the Node-only shared state (Redis) reaches the bundle", () => {
+    const sharedState = resolve("src/shared-state/redis-shared-state.ts");
+    const config = workerWithNodeImport("redis-import", `import { createRedisSharedState as use } from ${JSON.stringify(sharedState)};`);
+    // The client needs Node's net, tls and util, which the Worker's build cannot even resolve.
+    expect(() => buildWorkerBundle(join(dir, "redis"), config)).toThrow(/Could not resolve "(util|net|tls)"|imports Node built-ins/);
   });
 });

@@ -31,13 +31,28 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** The proxy wired as in production, against the sandbox listening on loopback. */
-export async function startHarness(
-  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps>; listen?: boolean } = {},
-): Promise<Harness> {
-  const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options.sandbox });
+/** The sandbox listening on loopback, as the upstream of one proxy or of several replicas that share it. */
+export interface SandboxUpstream {
+  sandbox: Sandbox;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSandboxUpstream(options: Partial<SandboxOptions> = {}): Promise<SandboxUpstream> {
+  const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options });
   const server = await listenOnLoopback(sandbox.fetch);
-  const upstreamUrl = urlOf(server);
+  return { sandbox, url: urlOf(server), close: () => closeServer(server) };
+}
+
+/**
+ * The proxy wired as in production, against the sandbox listening on loopback: its own, or `upstream`, one that
+ * several harnesses share (replicas behind one load balancer), which the caller then closes.
+ */
+export async function startHarness(
+  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps>; listen?: boolean; upstream?: SandboxUpstream } = {},
+): Promise<Harness> {
+  const ownUpstream = options.upstream ? undefined : await startSandboxUpstream(options.sandbox);
+  const { sandbox, url: upstreamUrl } = options.upstream ?? ownUpstream!;
   const logs: LogLine[] = [];
   // The sidecar's own upstream client, so the end-to-end tests cover what production sends with.
   const upstreamFetch = createUndiciFetch();
@@ -73,7 +88,7 @@ export async function startHarness(
     close: async () => {
       void upstreamFetch.close();
       if (proxy) await closeServer(proxy);
-      await closeServer(server);
+      await ownUpstream?.close();
     },
   };
 }
