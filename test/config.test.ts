@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config";
+import { ConfigError, parseConfig, type Config } from "../src/config";
+import { checkNodeConfig } from "../src/node/node-config";
 
 const CREDS = JSON.stringify({
   consumers: { ck: "consumer-secret-value" },
@@ -7,9 +8,9 @@ const CREDS = JSON.stringify({
   basic: { alice: { password: "pw", consumer_key: "ck", token: "1-tok" } },
 });
 
-function errorOf(env: Record<string, string>, readFile?: (p: string) => string): string {
+function errorOf(env: Record<string, string>, readFile?: (p: string) => string, check: (c: Config) => unknown = () => {}): string {
   try {
-    parseConfig(env, readFile);
+    check(parseConfig(env, readFile));
   } catch (e) {
     if (e instanceof ConfigError) return e.message;
     throw e;
@@ -51,6 +52,14 @@ describe("configuration", () => {
     expect(errorOf({ METRICS: "yes" })).toBe('METRICS must be on or off, got "yes"');
     const weak = errorOf({ METRICS_TOKEN: "short secret" });
     expect(weak).toBe("METRICS_TOKEN must be at least 16 printable characters without spaces");
+  });
+
+  it("on Node, settings that need a shared store need REDIS_URL", () => {
+    const nodeErrorOf = (env: Record<string, string>) => errorOf(env, undefined, checkNodeConfig);
+    expect(nodeErrorOf({ SHARED_STATE_REQUIRED: "true" })).toBe("SHARED_STATE_REQUIRED=true needs REDIS_URL: the Node sidecar shares state only through Redis");
+    expect(nodeErrorOf({ WEB_CONCURRENCY: "3" })).toMatch(/^WEB_CONCURRENCY=3 needs REDIS_URL: without a shared store a request replayed/);
+    expect(checkNodeConfig(parseConfig({ WEB_CONCURRENCY: "3", SHARED_STATE_REQUIRED: "true", REDIS_URL: "redis://r:6379" })).webConcurrency).toBe(3);
+    expect(checkNodeConfig(parseConfig({})).webConcurrency).toBe(1);
   });
 
   it("names what is wrong in one line, without quoting a secret", () => {
