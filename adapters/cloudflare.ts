@@ -22,7 +22,7 @@ export interface WorkerEnv {
   UPSTREAM_URL?: string;
   UPSTREAM_TIMEOUT_MS?: string;
   DM_PROXY_CREDENTIALS?: string;
-  /** Any other variable of the README's configuration table, as a var. */
+  /** Any other variable of docs/configuration.md, as a var. */
   [name: string]: string | KvNamespaceLike | StateNamespace | undefined;
   DM_BRIDGE_KV?: KvNamespaceLike;
   /** Optional Durable Object namespace of the DmBridgeState class: nonces and budgets kept strongly consistent. */
