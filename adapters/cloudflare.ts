@@ -1,5 +1,4 @@
-import { createApp } from "../src/app";
-import { createStaticCredentialStore } from "../src/auth/credential-store";
+import { createAppFromConfig, dailyLimitsOf } from "../src/app-from-config";
 import { createDurableState, parseDurableStateSettings, type StateNamespace } from "../src/auth/durable-state";
 import { createKvNonceStore } from "../src/auth/kv-nonce-store";
 import { createMemoryNonceStore } from "../src/auth/nonce-store";
@@ -9,7 +8,6 @@ import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createSandbox } from "../src/sandbox/sandbox-app";
-import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 import { fromFetch } from "../src/upstream/upstream-fetch";
 
@@ -64,31 +62,22 @@ function buildHandler(env: WorkerEnv): Handler {
   }
   const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
   const userStore = kv && createKvUserStore(kv);
-  const limits = { perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp };
+  const limits = dailyLimitsOf(config);
   // Without DM_BRIDGE_STATE, counted per isolate: a daily limit is a ceiling per isolate, not across the deployment.
-  const localBudget = limits.perUser || limits.perApp ? createMemorySendBudget(limits, Date.now) : undefined;
+  const localBudget = limits && createMemorySendBudget(limits, Date.now);
   // An isolate has 128 MB; 200,000 keys (about 8 MB) are 300 s of 660 messages a second, more than one isolate serves.
   const memoryNonces = createMemoryNonceStore(WORKER_MAX_NONCES);
   // With DM_BRIDGE_STATE the objects keep nonces and budgets; KV stays the user cache's shared tier.
   const durable =
     stateObjects &&
     createDurableState({ namespace: stateObjects, local: { nonces: memoryNonces, budget: localBudget }, limits, ...shared, clock: Date.now, log });
-  const app = createApp({
+  const app = createAppFromConfig(config, {
     fetch: fromFetch(sandbox ? async (url, init) => sandbox.fetch(new Request(url, init)) : (url, init) => fetch(url, init)),
     hmac,
     clock: Date.now,
     randomId,
-    credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
     upstreamUrl: config.upstreamUrl ?? SANDBOX_ORIGIN,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
-    upstreamApi: config.upstreamApi,
-    publicBaseUrl: config.publicBaseUrl,
-    timestampWindowSec: config.timestampWindowSec,
-    maxBodyBytes: config.maxBodyBytes,
-    userCache: config.userCache,
-    trustForwardedHeaders: config.trustForwardedHeaders,
     sendBudget: durable ? durable.budget : localBudget,
-    preferredDialects: config.preferredDialects,
     sharedUserStore: userStore,
     nonces: durable
       ? durable.nonces
@@ -97,7 +86,6 @@ function buildHandler(env: WorkerEnv): Handler {
         : memoryNonces,
     sharedState: durable,
     log,
-    upstreamLabel: sandbox ? "sandbox" : undefined,
   });
   return async (request, ctx) => {
     const response = await app.fetch(request);

@@ -25,7 +25,8 @@ export interface DurableStateOptions {
   namespace: StateNamespace;
   /** The isolate's own stores: the nonce store is asked first, and both serve alone while the objects fail. */
   local: { nonces: NonceStore; budget: SendBudget | undefined };
-  limits: SendLimits;
+  /** Undefined without a daily limit: the objects then keep nonces only. */
+  limits: SendLimits | undefined;
   /** SHARED_STATE_REQUIRED: answer 503 rather than fall back to the isolate's memory. */
   required: boolean;
   /** Deadline for one call to an object; past it the call counts as failed. */
@@ -119,10 +120,10 @@ export function createDurableState(o: DurableStateOptions) {
    * The user's budget (token object), then the app's (consumer key object). Two objects cannot share a
    * transaction: a send refused by the second is given back to the first before the refusal is answered.
    */
-  async function reserveShared(creds: Parameters<SendBudget["reserve"]>[0]) {
+  async function reserveShared(limits: SendLimits, creds: Parameters<SendBudget["reserve"]>[0]) {
     const budgets = [
-      [tokenObject(signerOf(creds.consumerKey, creds.token)), o.limits.perUser],
-      [appObject(creds.consumerKey), o.limits.perApp],
+      [tokenObject(signerOf(creds.consumerKey, creds.token)), limits.perUser],
+      [appObject(creds.consumerKey), limits.perApp],
     ] as const;
     const taken: Taken[] = [];
     try {
@@ -140,11 +141,12 @@ export function createDurableState(o: DurableStateOptions) {
     return async () => void (await giveBack(taken));
   }
 
+  const { limits } = o;
   const local = o.local.budget;
-  const budget: SendBudget | undefined = local && {
+  const budget: SendBudget | undefined = limits && local && {
     async reserve(creds) {
       try {
-        return await reserveShared(creds);
+        return await reserveShared(limits, creds);
       } catch (err) {
         if (err instanceof BridgeError) throw err;
         failed(err);

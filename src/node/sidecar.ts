@@ -3,15 +3,13 @@ import cluster from "node:cluster";
 import { createHmac, randomFillSync } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "../app";
-import { createStaticCredentialStore } from "../auth/credential-store";
+import { createAppFromConfig, dailyLimitsOf } from "../app-from-config";
 import { createMemorySendBudget } from "../auth/send-budget";
 import type { Config } from "../config";
 import { createLineLog } from "../http/line-log";
 import { createRandomIdPool } from "../oauth/random-pool";
 import { describeSandboxDemo } from "../sandbox/demo-banner";
 import { createSandbox } from "../sandbox/sandbox-app";
-import { DEMO_CREDENTIALS } from "../sandbox/sandbox-users";
 import { createRedisSharedState } from "../shared-state/redis-shared-state";
 import { createUndiciFetch } from "../upstream/undici-fetch";
 import { DRAIN_MESSAGE } from "./cluster-primary";
@@ -53,30 +51,19 @@ export async function runSidecar(config: Config): Promise<void> {
   const shared = config.redis && createRedisSharedState({ ...config.redis, required: config.sharedStateRequired, log, clock: Date.now });
   // Start in a known state: shared, or degraded (logged) when Redis cannot be reached now.
   await shared?.ready;
-  const limits = { perUser: config.dailyLimitPerUser, perApp: config.dailyLimitPerApp };
+  const limits = dailyLimitsOf(config);
 
-  const app = createApp({
+  const app = createAppFromConfig(config, {
     fetch: createUndiciFetch(),
     hmac,
     clock: Date.now,
     randomId,
-    credentials: createStaticCredentialStore(config.credentials ?? DEMO_CREDENTIALS),
     upstreamUrl,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
-    upstreamApi: config.upstreamApi,
-    publicBaseUrl: config.publicBaseUrl,
-    timestampWindowSec: config.timestampWindowSec,
-    maxBodyBytes: config.maxBodyBytes,
-    userCache: config.userCache,
-    trustForwardedHeaders: config.trustForwardedHeaders,
-    sendBudget:
-      limits.perUser || limits.perApp ? (shared ? shared.sendBudget(limits) : createMemorySendBudget(limits, Date.now)) : undefined,
+    sendBudget: limits && (shared ? shared.sendBudget(limits) : createMemorySendBudget(limits, Date.now)),
     nonces: shared?.nonces,
     sharedUserStore: shared?.userStore,
     sharedState: shared,
-    preferredDialects: config.preferredDialects,
     log,
-    upstreamLabel: config.upstreamUrl ? undefined : "sandbox",
     lifecycle: drain.lifecycle,
     observer: metrics?.observer,
     metrics: metrics && { token: config.metrics.token, render: metrics.render },

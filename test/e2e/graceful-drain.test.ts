@@ -3,7 +3,7 @@ import { Agent, createServer, get, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
-import { serveSandbox } from "../helpers/harness";
+import { startSandboxUpstream } from "../helpers/harness";
 import { signLegacyCall } from "../helpers/legacy-client";
 import { startSidecar, stopSidecars, type StartedSidecar } from "../helpers/sidecar";
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 const HELD_MS = 1_500;
 
 async function sidecarOnSandbox(command?: string[]) {
-  const upstream = await serveSandbox();
+  const upstream = await startSandboxUpstream();
   closers.push(upstream.close);
   const env = { UPSTREAM_URL: upstream.url, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
   return { upstream, sidecar: await startSidecar(env, command) };
@@ -98,7 +98,7 @@ describe("graceful drain (a real sidecar process)", () => {
   });
 
   it("exits 1 at SHUTDOWN_TIMEOUT_MS when a request outlives it", async () => {
-    const upstream = await serveSandbox();
+    const upstream = await startSandboxUpstream();
     closers.push(upstream.close);
     upstream.sandbox.setFault("direct_messages/events/new", { kind: "delay", ms: 10_000 });
     const sidecar = await startSidecar({ UPSTREAM_URL: upstream.url, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS), SHUTDOWN_TIMEOUT_MS: "500" });
@@ -114,7 +114,7 @@ describe("graceful drain (a real sidecar process)", () => {
 
 describe("an upstream that writes an unasked 100 Continue before its answer", () => {
   it("the client gets its 200 once, and the message was sent once", async () => {
-    const upstream = await serveSandbox();
+    const upstream = await startSandboxUpstream();
     closers.push(upstream.close);
     const sandboxListener = getRequestListener(upstream.sandbox.fetch);
     const interim: Server = createServer((req, res) => {

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
-import { serveSandbox } from "../helpers/harness";
+import { startSandboxUpstream } from "../helpers/harness";
 import { signLegacyCall } from "../helpers/legacy-client";
 import { randomId } from "../helpers/node-crypto";
 import { skipRedisTests, startTestRedis } from "../helpers/redis-server";
@@ -31,7 +31,7 @@ const dm = (text: string, screenName = "dougw") => signLegacyCall({ url: PUBLIC 
 async function deployment(extraEnv: Record<string, string> = {}) {
   const redis = await startTestRedis({ own: true });
   closers.push(() => redis.close());
-  const upstream = await serveSandbox();
+  const upstream = await startSandboxUpstream();
   closers.push(upstream.close);
   const env = {
     UPSTREAM_URL: upstream.url,

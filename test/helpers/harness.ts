@@ -1,7 +1,8 @@
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import { createApp, type AppDeps, type LogLine } from "../../src/app";
-import { createStaticCredentialStore } from "../../src/auth/credential-store";
+import type { AppDeps, createApp, LogLine } from "../../src/app";
+import { createAppFromConfig } from "../../src/app-from-config";
+import { parseConfig } from "../../src/config";
 import { createMemoryNonceStore } from "../../src/auth/nonce-store";
 import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { createSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/sandbox-app";
@@ -56,14 +57,14 @@ export async function startHarness(
   const logs: LogLine[] = [];
   // The sidecar's own upstream client, so the end-to-end tests cover what production sends with.
   const upstreamFetch = createUndiciFetch();
-  const app = createApp({
+  // Configured as an operator would (the demo credentials, this upstream); the tests' own settings override.
+  const config = parseConfig({ DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: "2000" });
+  const app = createAppFromConfig(config, {
     fetch: upstreamFetch,
     hmac: nodeHmac,
     clock: Date.now,
     randomId,
-    credentials: createStaticCredentialStore(DEMO_CREDENTIALS),
     upstreamUrl,
-    upstreamTimeoutMs: 2_000,
     log: (l) => logs.push(l),
     // Production-sized caches preallocate for 200,000 and 50,000 entries: ~40 ms per proxy, and tests start hundreds.
     nonces: createMemoryNonceStore(10_000),
@@ -91,13 +92,6 @@ export async function startHarness(
       await ownUpstream?.close();
     },
   };
-}
-
-/** A sandbox X API of its own on loopback, for a sidecar process to be pointed at with UPSTREAM_URL. */
-export async function serveSandbox(options: Partial<SandboxOptions> = {}): Promise<{ sandbox: Sandbox; url: string; close(): Promise<void> }> {
-  const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options });
-  const server = await listenOnLoopback(sandbox.fetch);
-  return { sandbox, url: urlOf(server), close: () => closeServer(server) };
 }
 
 async function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServerType> {
