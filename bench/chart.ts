@@ -1,7 +1,21 @@
-import type { PhaseKey, PhaseSummary } from "./report";
+import { CLUSTER_WORKERS, type PhaseKey, type PhaseSummary } from "./report";
 
-const COLORS: Record<PhaseKey, string> = { direct: "#7f8c8d", nginx: "#2e86de", "node-hop": "#8e44ad", proxy: "#e67e22" };
-const SHORT: Record<PhaseKey, string> = { direct: "direct", nginx: "nginx", "node-hop": "Node hop", proxy: "dm-bridge" };
+const COLORS: Record<PhaseKey, string> = {
+  direct: "#7f8c8d",
+  nginx: "#2e86de",
+  "node-hop": "#8e44ad",
+  proxy: "#e67e22",
+  "proxy-redis": "#c0392b",
+  "proxy-cluster": "#27ae60",
+};
+const SHORT: Record<PhaseKey, string> = {
+  direct: "direct",
+  nginx: "nginx",
+  "node-hop": "Node hop",
+  proxy: "dm-bridge",
+  "proxy-redis": "+ Redis",
+  "proxy-cluster": `× ${CLUSTER_WORKERS}, Redis`,
+};
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
