@@ -48,9 +48,11 @@ function panel(x: number, y: number, w: number, h: number, title: string, bars: 
 
 /** Throughput, p50/p99 latency and CPU per request of each case, side by side, as a self-contained SVG. */
 export function renderChart(rows: readonly PhaseSummary[], caption: string): string {
-  const width = 900;
+  // Two latency bars a case: from five cases on, the panels widen so that their labels do not run into each other.
+  const pw = Math.max(260, rows.length * 64);
+  const gap = 40;
+  const width = 3 * pw + 2 * gap + 40;
   const height = 345;
-  const pw = 260;
   const ph = 220;
   const top = 50;
   const rps = rows.map((r) => ({ label: SHORT[r.key], value: r.rps, color: COLORS[r.key], text: r.rps.toFixed(0) }));
@@ -66,8 +68,8 @@ export function renderChart(rows: readonly PhaseSummary[], caption: string): str
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${esc(caption)}</text>`,
     panel(20, top, pw, ph, "throughput, req/s (higher is better)", rps),
-    panel(320, top, pw, ph, "latency, ms (lower is better)", lat),
-    panel(620, top, pw, ph, "hop CPU, µs per request", cpu),
+    panel(20 + pw + gap, top, pw, ph, "latency, ms (lower is better)", lat),
+    panel(20 + 2 * (pw + gap), top, pw, ph, "hop CPU, µs per request", cpu),
     "</svg>",
     "",
   ].join("\n");
