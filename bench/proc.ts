@@ -26,13 +26,15 @@ export function processTree(root: number, childrenOf: (pid: number) => readonly 
 }
 
 /**
- * CPU spent between two readings of a process tree (pid -> ticks): a process seen only at the end (a replaced
+ * CPU spent between two readings of a process tree (pid -> ticks), in all and by process in the order of `after`: a process seen only at the end (a replaced
  * worker) counts from zero; one gone by the end is not counted (its ticks went with it) and is returned to be told.
  */
-export function ticksSpent(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): { ticks: number; gone: number[] } {
-  let ticks = 0;
-  for (const [pid, end] of after) ticks += end - (before.get(pid) ?? 0);
-  return { ticks, gone: [...before.keys()].filter((pid) => !after.has(pid)) };
+export function ticksSpent(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+): { ticks: number; each: number[]; gone: number[] } {
+  const each = [...after].map(([pid, end]) => end - (before.get(pid) ?? 0));
+  return { ticks: each.reduce((a, b) => a + b, 0), each, gone: [...before.keys()].filter((pid) => !after.has(pid)) };
 }
 
 /** Direct children of a pid, from every one of its threads' `children` file (a fork may come from any thread). */

@@ -22,6 +22,8 @@ const SIDECAR_CASES = ["proxy", "proxy-redis", "proxy-cluster"] as const satisfi
 export interface ProcessUse {
   /** CPU ticks (utime + stime) spent during the measured run. */
   cpuTicks: number;
+  /** The same by process, parent first, when there were several (a cluster's primary, then its workers). */
+  cpuTicksEach?: number[];
   /** Peak resident set during the measured run (VmHWM after a reset), kB. */
   peakRssKb: number;
   /** Resident set sampled through the run, kB. */
@@ -33,8 +35,6 @@ export interface PhaseResult {
   wrk: WrkReport;
   /** nginx or dm-bridge, all its processes together (a cluster's primary and workers); absent for the direct phase. */
   hop?: ProcessUse;
-  /** How many processes `hop` sums. */
-  hopProcesses?: number;
   /** The redis-server of the Redis cases. */
   redis?: ProcessUse;
   /** The Redis commands of `requests` messages, counted in a run of their own (bench/redis.ts). */
@@ -60,7 +60,8 @@ export interface PhaseSummary {
   p50IdleMs: number | undefined;
   hopCpuUsPerReq: number | undefined;
   upstreamCpuUsPerReq: number;
-  hopProcesses: number | undefined;
+  /** By process, when the hop is several: the primary first, then each worker. */
+  hopCpuUsEach: number[] | undefined;
   redisCpuUsPerReq: number | undefined;
   /** Redis round trips per message, and the commands by name ("set 1.00, eval 1.00; in scripts: hgetall 1.00"). */
   redisRoundTripsPerReq: number | undefined;
@@ -89,7 +90,7 @@ export function summarize(r: PhaseResult): PhaseSummary {
     p50IdleMs: r.idle && r.idle.latencyUs.p50 / 1000,
     hopCpuUsPerReq: r.hop ? perRequestUs(r.hop.cpuTicks, r.clockTicksPerSec, ok) : undefined,
     upstreamCpuUsPerReq: perRequestUs(r.upstream.cpuTicks, r.clockTicksPerSec, ok),
-    hopProcesses: r.hopProcesses,
+    hopCpuUsEach: r.hop?.cpuTicksEach?.map((ticks) => perRequestUs(ticks, r.clockTicksPerSec, ok)),
     redisCpuUsPerReq: r.redis ? perRequestUs(r.redis.cpuTicks, r.clockTicksPerSec, ok) : undefined,
     redisRoundTripsPerReq: census && census.sent.reduce((sum, [, calls]) => sum + calls, 0) / census.requests,
     redisCommandMix: census && describeCensus(census),
@@ -200,7 +201,8 @@ export function formatScaleOut(rows: readonly PhaseSummary[], r: Ratios, connect
   for (const key of SIDECAR_CASES) {
     const row = rows.find((x) => x.key === key);
     if (!row) continue;
-    const processes = row.hopProcesses && row.hopProcesses > 1 ? `, ${row.hopProcesses} processes summed` : "";
+    const [primary, ...workers] = row.hopCpuUsEach ?? [];
+    const processes = workers.length ? ` (the primary ${fmt(primary, 0)}, the workers ${workers.map((us) => fmt(us, 0)).join(" and ")})` : "";
     const redis = row.redisCpuUsPerReq === undefined ? "" : ` + ${fmt(row.redisCpuUsPerReq, 0)} µs redis-server`;
     lines.push(`${PHASE_LABELS[key]}: ${fmt(row.rps, 0)} req/s, CPU ${fmt(row.hopCpuUsPerReq, 0)} µs/message dm-bridge${processes}${redis}`);
   }

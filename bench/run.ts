@@ -27,7 +27,7 @@ import {
   type PhaseResult,
   type ProcessUse,
 } from "./report";
-import { errorCount, parseWrkReport, wrkArgs } from "./wrk";
+import { errorCount, parseWrkReport, wrkArgs, type WrkReport } from "./wrk";
 import { writeResultsDoc } from "./write-doc";
 
 const { values: opt } = parseArgs({
@@ -146,16 +146,16 @@ function watch(root: number) {
         // A process is gone; its exit is reported, and the run fails when the root's CPU is read.
       }
     },
-    ticksNow(): number {
+    ticksNow(): { ticks: number; each: number[] } {
       const end = treeTicksOf(root);
       if (!end.has(root)) throw new Error(`pid ${root} ended during the measurement`);
-      const { ticks, gone } = ticksSpent(start, end);
+      const { ticks, each, gone } = ticksSpent(start, end);
       if (gone.length) log(`WARNING: pid ${gone.join(", ")} under ${root} ended during the measurement: its CPU is not counted`);
-      return ticks;
+      return { ticks, each };
     },
-    use(ticks: number): ProcessUse & { processes: number } {
-      const pids = tree();
-      return { cpuTicks: ticks, peakRssKb: sumKb(pids, "VmHWM"), rssSamplesKb: rss, processes: pids.length };
+    use(spent: { ticks: number; each: number[] }): ProcessUse {
+      const each = spent.each.length > 1 ? { cpuTicksEach: spent.each } : {};
+      return { cpuTicks: spent.ticks, ...each, peakRssKb: sumKb(tree(), "VmHWM"), rssSamplesKb: rss };
     },
   };
 }
@@ -204,7 +204,9 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     const [machine0, children0, self0] = [machineTicks(), childTicksOfSelf(), cpuTicksOf(process.pid)];
     const wrk = await drive(target, file, durationSec);
     if (wrk.requests > count) log(`WARNING: wrk sent ${wrk.requests} requests from a file of ${count}: the rest were replays, refused`);
-    const ticks = { hop: watched.hop?.ticksNow() ?? 0, upstream: watched.upstream.ticksNow(), redis: watched.redis?.ticksNow() ?? 0 };
+    if (errorCount(wrk) > 0) log(`WARNING: ${key}: ${errorCount(wrk)} errors (${describeErrors(wrk)})`);
+    const none = { ticks: 0, each: [] };
+    const ticks = { hop: watched.hop?.ticksNow() ?? none, upstream: watched.upstream.ticksNow(), redis: watched.redis?.ticksNow() ?? none };
     const [machine1, children1, self1] = [machineTicks(), childTicksOfSelf(), cpuTicksOf(process.pid)];
     clearInterval(sampler);
     sample();
@@ -212,7 +214,7 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     const hopUse = watched.hop?.use(ticks.hop);
     const [upstreamUse, redisUse] = [watched.upstream.use(ticks.upstream), watched.redis?.use(ticks.redis)];
     const wrkTicks = children1 - children0;
-    const ours = ticks.hop + ticks.upstream + ticks.redis + wrkTicks + (self1 - self0);
+    const ours = ticks.hop.ticks + ticks.upstream.ticks + ticks.redis.ticks + wrkTicks + (self1 - self0);
     // The machine is shared: whatever else ran during the measurement competed for the same two cores.
     const elapsedSec = (machine1.total - machine0.total) / HZ / cpus().length;
     const otherLoadCores = Math.max(0, machine1.busy - machine0.busy - ours) / HZ / elapsedSec;
@@ -222,7 +224,6 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
       key,
       wrk,
       hop: hopUse,
-      hopProcesses: hopUse?.processes,
       upstream: upstreamUse,
       redis: redisUse,
       redisCensus,
@@ -238,12 +239,18 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
   }
 }
 
+const describeErrors = (r: WrkReport) =>
+  Object.entries(r.errors)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind === "status" ? "non-2xx answers" : kind} ${n}`)
+    .join(", ");
+
 /** One connection, one request at a time, after the measured run: the latency of a request that waits for no other. */
 async function driveOneConnection(target: Target, dir: string, seconds: number) {
   const file = await writeRequests(dir, target, 10_000 * seconds + 5_000, Math.floor(Date.now() / 1000));
   const report = await drive(target, file, seconds, 1);
   rmSync(file);
-  if (errorCount(report) > 0) log(`WARNING: ${errorCount(report)} errors in a one-connection run`);
+  if (errorCount(report) > 0) log(`WARNING: ${errorCount(report)} errors in a one-connection run (${describeErrors(report)})`);
   return report;
 }
 

@@ -150,15 +150,16 @@ describe("bench scale-out cases", () => {
   const census = { requests: 500, sent: [["set", 500], ["eval", 500]], inScripts: [["hgetall", 500], ["hincrby", 500], ["pexpire", 500]] } as NonNullable<PhaseResult["redisCensus"]>;
   const redisUse = (ticks: number) => ({ cpuTicks: ticks, peakRssKb: 8_192, rssSamplesKb: [8_192] });
   const proxy = withIdleP50(phase("proxy", 20_000, 9_000, 800), 800);
-  const onRedis = { ...withIdleP50(phase("proxy-redis", 18_000, 9_000, 792), 1_000), redis: redisUse(54), redisCensus: census, hopProcesses: 1 };
-  const cluster = { ...phase("proxy-cluster", 22_000, 9_000, 1_100), redis: redisUse(66), hopProcesses: 3 };
+  const onRedis = { ...withIdleP50(phase("proxy-redis", 18_000, 9_000, 792), 1_000), redis: redisUse(54), redisCensus: census };
+  const clusterPhase = phase("proxy-cluster", 22_000, 9_000, 1_100);
+  const cluster = { ...clusterPhase, hop: { ...clusterPhase.hop!, cpuTicksEach: [22, 528, 550] }, redis: redisUse(66) };
 
   it("sums a cluster's processes: the primary, its workers, and a worker that replaced one during the run", () => {
     const children: Record<number, number[]> = { 10: [11, 12], 11: [13], 12: [], 13: [11] };
     expect(processTree(10, (pid) => children[pid] ?? [])).toEqual([10, 11, 12, 13]);
     expect(processTree(99, () => [])).toEqual([99]);
     const spent = ticksSpent(new Map([[10, 100], [11, 50], [12, 10]]), new Map([[10, 150], [11, 80], [14, 5]]));
-    expect(spent).toEqual({ ticks: 50 + 30 + 5, gone: [12] });
+    expect(spent).toEqual({ ticks: 50 + 30 + 5, each: [50, 30, 5], gone: [12] });
   });
 
   it("tells the round trips to Redis from the commands a script runs inside it", () => {
@@ -188,7 +189,7 @@ describe("bench scale-out cases", () => {
     const lines = formatScaleOut(rows, ratios, 50);
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe("(c) direct_messages/new through dm-bridge: 2000 req/s, CPU 400 µs/message dm-bridge");
-    expect(lines[2]).toBe("(f) as (e), WEB_CONCURRENCY=2: 2200 req/s, CPU 500 µs/message dm-bridge, 3 processes summed + 30 µs redis-server");
+    expect(lines[2]).toBe("(f) as (e), WEB_CONCURRENCY=2: 2200 req/s, CPU 500 µs/message dm-bridge (the primary 10, the workers 240 and 250) + 30 µs redis-server");
     expect(lines[3]).toContain("Redis adds +40 µs CPU per message (sidecar) + 30 µs (redis-server), for 2.00 round trips a message");
     expect(lines[3]).toContain("about 35 µs a round trip; +0.20 ms at p50 with one connection, +0.00 ms at p50 under 50 connections");
     const table = formatTable(rows).split("\n");
