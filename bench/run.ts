@@ -85,7 +85,7 @@ interface Target {
 }
 
 function targetOf(key: PhaseKey, port: number): Target {
-  if (key === "proxy") {
+  if (isSidecar(key)) {
     return {
       url: `http://127.0.0.1:${port}/1.1/direct_messages/new.json`,
       contentType: "application/x-www-form-urlencoded",
