@@ -42,7 +42,7 @@ const { values: opt } = parseArgs({
     "no-pin": { type: "boolean", default: false },
     "no-doc": { type: "boolean", default: false },
     "max-rate": { type: "string", default: "40000" },
-    /** Extra node flags for the proxy, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load. */
+    /** Extra node flags for every dm-bridge case, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load. */
     "proxy-node-args": { type: "string", default: "" },
     /** DM_DAILY_LIMIT_PER_USER of every dm-bridge case (0: none), so that each checks a budget per message, in memory or in Redis. */
     "daily-limit": { type: "string", default: "10000000" },
