@@ -1,7 +1,21 @@
-import type { PhaseKey, PhaseSummary } from "./report";
+import { CLUSTER_WORKERS, type PhaseKey, type PhaseSummary } from "./report";
 
-const COLORS: Record<PhaseKey, string> = { direct: "#7f8c8d", nginx: "#2e86de", "node-hop": "#8e44ad", proxy: "#e67e22" };
-const SHORT: Record<PhaseKey, string> = { direct: "direct", nginx: "nginx", "node-hop": "Node hop", proxy: "dm-bridge" };
+const COLORS: Record<PhaseKey, string> = {
+  direct: "#7f8c8d",
+  nginx: "#2e86de",
+  "node-hop": "#8e44ad",
+  proxy: "#e67e22",
+  "proxy-redis": "#c0392b",
+  "proxy-cluster": "#27ae60",
+};
+const SHORT: Record<PhaseKey, string> = {
+  direct: "direct",
+  nginx: "nginx",
+  "node-hop": "Node hop",
+  proxy: "dm-bridge",
+  "proxy-redis": "+ Redis",
+  "proxy-cluster": `× ${CLUSTER_WORKERS}, Redis`,
+};
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -34,9 +48,11 @@ function panel(x: number, y: number, w: number, h: number, title: string, bars: 
 
 /** Throughput, p50/p99 latency and CPU per request of each case, side by side, as a self-contained SVG. */
 export function renderChart(rows: readonly PhaseSummary[], caption: string): string {
-  const width = 900;
+  // Two latency bars a case: from five cases on, the panels widen so that their labels do not run into each other.
+  const pw = Math.max(260, rows.length * 64);
+  const gap = 40;
+  const width = 3 * pw + 2 * gap + 40;
   const height = 345;
-  const pw = 260;
   const ph = 220;
   const top = 50;
   const rps = rows.map((r) => ({ label: SHORT[r.key], value: r.rps, color: COLORS[r.key], text: r.rps.toFixed(0) }));
@@ -52,8 +68,8 @@ export function renderChart(rows: readonly PhaseSummary[], caption: string): str
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${esc(caption)}</text>`,
     panel(20, top, pw, ph, "throughput, req/s (higher is better)", rps),
-    panel(320, top, pw, ph, "latency, ms (lower is better)", lat),
-    panel(620, top, pw, ph, "hop CPU, µs per request", cpu),
+    panel(20 + pw + gap, top, pw, ph, "latency, ms (lower is better)", lat),
+    panel(20 + 2 * (pw + gap), top, pw, ph, "hop CPU, µs per request", cpu),
     "</svg>",
     "",
   ].join("\n");

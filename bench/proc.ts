@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 /** utime + stime of /proc/<pid>/stat, in clock ticks (fields 14 and 15; the name in parentheses may hold spaces). */
 export function parseCpuTicks(stat: string): number {
@@ -7,6 +7,58 @@ export function parseCpuTicks(stat: string): number {
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error("unreadable /proc stat line");
   return utime + stime;
+}
+
+/**
+ * A process and every process below it, parents first: a node:cluster primary and its workers. `childrenOf` gives a
+ * pid's direct children (empty once it is gone); a pid met twice is not walked again.
+ */
+export function processTree(root: number, childrenOf: (pid: number) => readonly number[]): number[] {
+  const seen = new Set<number>();
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    queue.push(...childrenOf(pid));
+  }
+  return [...seen];
+}
+
+/**
+ * CPU spent between two readings of a process tree (pid -> ticks), in all and by process in the order of `after`: a process seen only at the end (a replaced
+ * worker) counts from zero; one gone by the end is not counted (its ticks went with it) and is returned to be told.
+ */
+export function ticksSpent(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+): { ticks: number; each: number[]; gone: number[] } {
+  const each = [...after].map(([pid, end]) => end - (before.get(pid) ?? 0));
+  return { ticks: each.reduce((a, b) => a + b, 0), each, gone: [...before.keys()].filter((pid) => !after.has(pid)) };
+}
+
+/** Direct children of a pid, from every one of its threads' `children` file (a fork may come from any thread). */
+export function childPidsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** pid -> CPU ticks of a process and its descendants now; a process that ends while it is read is left out. */
+export function treeTicksOf(root: number): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const pid of processTree(root, childPidsOf)) {
+    try {
+      ticks.set(pid, cpuTicksOf(pid));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return ticks;
 }
 
 /** A `VmHWM:` / `VmRSS:` line of /proc/<pid>/status, in kB. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderChart, renderMemoryChart } from "./chart";
 import type { describeMachine } from "./machine";
-import { formatRatios, replaceBlock, summarize, type PhaseResult, type PhaseSummary, type Ratios } from "./report";
+import { formatRatios, formatScaleOut, replaceBlock, summarize, type PhaseResult, type PhaseSummary, type Ratios } from "./report";
 
 export interface RunRecord {
   root: string;
@@ -20,6 +20,8 @@ export interface RunRecord {
   ratios: Ratios;
   table: string;
 }
+
+const bulletList = (lines: readonly string[]) => (lines.length ? [...lines.map((line) => `- ${line}.`), ""] : []);
 
 /** Writes the raw results, the charts, and the run's block of docs/benchmarks.md (the rest of the file is kept). */
 export function writeResultsDoc(r: RunRecord): void {
@@ -43,11 +45,12 @@ export function writeResultsDoc(r: RunRecord): void {
   const block = [
     `Run \`${r.name}\` (${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC): \`${r.command}\``,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory}; ${m.kernel}; Node ${m.node}; ${m.nginx}; ${m.wrk}. ${m.layout}`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory}; ${m.kernel}; Node ${m.node}; ${m.nginx}; ${m.wrk}${m.redis ? `; ${m.redis}` : ""}. ${m.layout}`,
     "",
     r.table,
     "",
     ...(formatRatios(r.ratios) ? [`Ratios: ${formatRatios(r.ratios)}.`, ""] : []),
+    ...bulletList(formatScaleOut(r.rows, r.ratios, r.connections)),
     ...(r.rounds > 1 ? [`${r.roundsLine}; the table shows each case's median round.`, ""] : []),
     ...(barChart ? [`![${r.name}](benchmarks/${r.name}.svg)`, ""] : []),
     ...(memChart ? [`![${r.name} memory](benchmarks/${r.name}-memory.svg)`] : []),

@@ -6,13 +6,17 @@ import { describe, expect, it } from "vitest";
 import { renderChart, renderMemoryChart } from "../../bench/chart";
 import { nginxConfig } from "../../bench/nginx";
 import { createRequestSigner, formatRequestLine, writeRequestFile } from "../../bench/presign";
-import { mainThreadInstructions, parseChildTicks, parseCpuTicks, parseMachineTicks, parseStatusKb } from "../../bench/proc";
-import { computeRatios, formatRatios, formatTable, pickMedianRounds, replaceBlock, summarize, type PhaseResult } from "../../bench/report";
+import { mainThreadInstructions, parseChildTicks, parseCpuTicks, parseMachineTicks, parseStatusKb, processTree, ticksSpent } from "../../bench/proc";
+import { monitorRedis, parseMonitor, startRedisServer } from "../../bench/redis";
+import { stopProcess } from "../../bench/processes";
+import { computeRatios, formatRatios, formatScaleOut, formatTable, pickMedianRounds, replaceBlock, summarize, type PhaseResult } from "../../bench/report";
 import { parseWrkReport } from "../../bench/wrk";
 import { parseOAuthHeader } from "../../src/oauth/authorization-header";
 import { createSandboxVerifier } from "../../src/sandbox/sandbox-auth";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import { DEMO } from "../helpers/legacy-client";
+import { redisServerInstalled } from "../helpers/redis-server";
+import { Redis } from "ioredis";
 import { nodeHmac, oauthPackageHash } from "../helpers/node-crypto";
 
 const NOW = 1_764_000_000;
@@ -84,7 +88,7 @@ describe("bench results", () => {
     expect(formatRatios(ratios)).toContain("bare Node hop/nginx throughput 0.95");
     const table = formatTable(s).split("\n");
     expect(table).toHaveLength(6);
-    expect(table[4]).toContain("| 3200 | 2.50 | 7.50 | 150 |");
+    expect(table[4]).toContain("| 3200 | 2.50 | 7.50 | – | 150 | – |");
   });
 
   it("reads CPU ticks and memory from /proc lines, even with spaces in the process name", () => {
@@ -138,5 +142,82 @@ describe("bench rounds", () => {
     const { rows, rounds } = pickMedianRounds(runs.map(summarize));
     expect(rows.map((r) => [r.key, r.rps])).toEqual([["nginx", 4000], ["proxy", 2000]]);
     expect(rounds).toBe("req/s per round: nginx 3000 / 5000 / 4000; proxy 1000 / 2000 / 3000");
+  });
+});
+
+describe("bench scale-out cases", () => {
+  const withIdleP50 = (r: PhaseResult, p50Us: number): PhaseResult => ({ ...r, idle: { ...r.wrk, latencyUs: { ...r.wrk.latencyUs, p50: p50Us } } });
+  const census = { requests: 500, sent: [["set", 500], ["eval", 500]], inScripts: [["hgetall", 500], ["hincrby", 500], ["pexpire", 500]] } as NonNullable<PhaseResult["redisCensus"]>;
+  const redisUse = (ticks: number) => ({ cpuTicks: ticks, peakRssKb: 8_192, rssSamplesKb: [8_192] });
+  const proxy = withIdleP50(phase("proxy", 20_000, 9_000, 800), 800);
+  const onRedis = { ...withIdleP50(phase("proxy-redis", 18_000, 9_000, 792), 1_000), redis: redisUse(54), redisCensus: census };
+  const clusterPhase = phase("proxy-cluster", 22_000, 9_000, 1_100);
+  const cluster = { ...clusterPhase, hop: { ...clusterPhase.hop!, cpuTicksEach: [22, 528, 550] }, redis: redisUse(66) };
+
+  it("sums a cluster's processes: the primary, its workers, and a worker that replaced one during the run", () => {
+    const children: Record<number, number[]> = { 10: [11, 12], 11: [13], 12: [], 13: [11] };
+    expect(processTree(10, (pid) => children[pid] ?? [])).toEqual([10, 11, 12, 13]);
+    expect(processTree(99, () => [])).toEqual([99]);
+    const spent = ticksSpent(new Map([[10, 100], [11, 50], [12, 10]]), new Map([[10, 150], [11, 80], [14, 5]]));
+    expect(spent).toEqual({ ticks: 50 + 30 + 5, each: [50, 30, 5], gone: [12] });
+  });
+
+  it("tells the round trips to Redis from the commands a script runs inside it", () => {
+    const lines = [
+      "OK",
+      '1764000000.000001 [0 127.0.0.1:40602] "set" "dm-bridge:nonce:ab" "1" "PX" "600000" "NX"',
+      '1764000000.000002 [0 127.0.0.1:40602] "EVAL" "local hour, oldest = ARGV[1]\\n for i, key in ipairs(KEYS) do" "1" "k"',
+      '1764000000.000003 [0 lua] "HGETALL" "dm-bridge:budget:user:x"',
+      '1764000000.000004 [0 lua] "HINCRBY" "dm-bridge:budget:user:x" "491000" "1"',
+      '1764000000.000005 [0 127.0.0.1:40610] "set" "dm-bridge:nonce:cd" "1" "PX" "600000" "NX"',
+    ];
+    expect(parseMonitor(lines.join("\n") + "\n")).toEqual({ sent: [["set", 2], ["eval", 1]], inScripts: [["hgetall", 1], ["hincrby", 1]] });
+  });
+
+  it("puts one process without Redis, one with, and the cluster side by side, and says what Redis adds", () => {
+    const rows = [proxy, onRedis, cluster].map(summarize);
+    expect(rows[1]).toMatchObject({ hopCpuUsPerReq: 440, redisCpuUsPerReq: 30, redisRoundTripsPerReq: 2, p50IdleMs: 1 });
+    expect(rows[1]!.redisCommandMix).toBe("set 1.00, eval 1.00; in scripts: hgetall 1.00, hincrby 1.00, pexpire 1.00");
+    expect(rows[0]!.redisCpuUsPerReq).toBeUndefined();
+    const ratios = computeRatios(rows);
+    expect(ratios.redisOverProxy).toBeCloseTo(0.9);
+    expect(ratios.clusterOverRedis).toBeCloseTo(22 / 18);
+    expect(ratios.redisTrip).toMatchObject({ redisServerCpuUs: 30, roundTripsPerMessage: 2, p50LoadedMs: 0 });
+    expect(ratios.redisTrip!.sidecarCpuUs).toBeCloseTo(40);
+    expect(ratios.redisTrip!.p50IdleMs).toBeCloseTo(0.2);
+    expect(formatRatios(ratios)).toContain("WEB_CONCURRENCY=2/one process with Redis throughput 1.22");
+    const lines = formatScaleOut(rows, ratios, 50);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe("(c) direct_messages/new through dm-bridge: 2000 req/s, CPU 400 µs/message dm-bridge");
+    expect(lines[2]).toBe("(f) as (e), WEB_CONCURRENCY=2: 2200 req/s, CPU 500 µs/message dm-bridge (the primary 10, the workers 240 and 250) + 30 µs redis-server");
+    expect(lines[3]).toContain("Redis adds +40 µs CPU per message (sidecar) + 30 µs (redis-server), for 2.00 round trips a message");
+    expect(lines[3]).toContain("about 35 µs a round trip; +0.20 ms at p50 with one connection, +0.00 ms at p50 under 50 connections");
+    const table = formatTable(rows).split("\n");
+    expect(table[3]).toContain("| 1800 | 2.50 | 9.00 | 1.00 | 440 | 30 |");
+  });
+
+  it("says nothing of Redis without both dm-bridge cases to compare", () => {
+    const rows = [phase("nginx", 40_000, 6_000, 40), proxy, cluster].map(summarize);
+    const ratios = computeRatios(rows);
+    expect(ratios.redisTrip).toBeUndefined();
+    expect(formatScaleOut(rows, ratios, 50).join("\n")).not.toContain("Redis adds");
+    expect(formatScaleOut([phase("direct", 50_000, 5_000)].map(summarize), {}, 50)).toEqual([]);
+  });
+
+  it.skipIf(!redisServerInstalled)("counts what a real redis-server saw under MONITOR", async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { lazyConnect: true });
+    try {
+      await client.connect();
+      const { result, census } = await monitorRedis(server.port, async () => {
+        await client.set("k", "1", "PX", 60_000, "NX");
+        return client.eval("redis.call('hincrby', KEYS[1], 'h', 1) return redis.call('pexpire', KEYS[1], 1000)", 1, "b");
+      });
+      expect(result).toBe(1);
+      expect(census).toEqual({ sent: [["set", 1], ["eval", 1]], inScripts: [["hincrby", 1], ["pexpire", 1]] });
+    } finally {
+      client.disconnect();
+      await stopProcess(server.child);
+    }
   });
 });
