@@ -63,6 +63,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     connectTimeout: Math.max(1_000, options.timeoutMs * 5),
     // Fail at once while disconnected instead of queueing behind a reconnection.
     enableOfflineQueue: false,
+    // Commands issued in one tick (many requests at once) go out in one write.
+    enableAutoPipelining: true,
     // Never sent twice: a nonce claim or a budget increment that may have run must not run again.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,

@@ -2,6 +2,7 @@ import { budgetSpent, HOUR_MS, WINDOW_HOURS } from "../auth/budget-window";
 import type { Release, SendBudget, SendLimits } from "../auth/send-budget";
 import type { OAuthCredentials } from "../oauth/signature";
 import { keyHash } from "./key-hash";
+import { luaScript } from "./lua-script";
 import { sharedStateUnavailable, type RedisConnection } from "./redis-connection";
 
 export interface RedisSendBudgetOptions {
@@ -23,7 +24,7 @@ export interface RedisSendBudgetOptions {
  * KEYS: the budgets. ARGV: this hour, the oldest hour still counted, the hash's expiry in ms, one limit per key.
  * Returns 0 when taken, else the 1-based index of the spent budget.
  */
-const RESERVE = `
+const RESERVE = luaScript(`
 local hour, oldest, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 for i, key in ipairs(KEYS) do
   local total = 0
@@ -38,22 +39,22 @@ for _, key in ipairs(KEYS) do
   redis.call('HINCRBY', key, hour, 1)
   redis.call('PEXPIRE', key, ttl)
 end
-return 0`;
+return 0`);
 
 /** Counts one message sent while Redis was away, once it is back: no limit to check, it has gone out. */
-const ADD = `
+const ADD = luaScript(`
 for _, key in ipairs(KEYS) do
   redis.call('HINCRBY', key, ARGV[1], 1)
   redis.call('PEXPIRE', key, ARGV[2])
 end
-return 0`;
+return 0`);
 
 /** Gives one message back to the bucket of the hour it was taken from (ARGV[1]), never below zero. */
-const RELEASE = `
+const RELEASE = luaScript(`
 for _, key in ipairs(KEYS) do
   if tonumber(redis.call('HGET', key, ARGV[1]) or '0') > 0 then redis.call('HINCRBY', key, ARGV[1], -1) end
 end
-return 0`;
+return 0`);
 
 /** The window and an hour more, so that a budget nobody used for a day leaves Redis by itself. */
 const EXPIRY_MS = (WINDOW_HOURS + 1) * HOUR_MS;
@@ -83,7 +84,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
   async function reserveLocally(creds: OAuthCredentials, keys: string[], hour: number): Promise<Release> {
     if (required) throw sharedStateUnavailable();
     const releaseLocal = await local.reserve(creds);
-    void connection.runWhenShared((redis) => redis.eval(ADD, keys.length, ...keys, hour, EXPIRY_MS));
+    void connection.runWhenShared((redis) => ADD(redis, keys, [hour, EXPIRY_MS]));
     return async () => {
       await releaseLocal();
       await giveBack(keys, hour);
@@ -92,7 +93,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
 
   // Queued behind the count it undoes when Redis is away; lost if Redis fails on it, which errs on sending less.
   const giveBack = (keys: string[], hour: number) =>
-    connection.runWhenShared((redis) => redis.eval(RELEASE, keys.length, ...keys, hour));
+    connection.runWhenShared((redis) => RELEASE(redis, keys, [hour]));
 
   return {
     async reserve(creds) {
@@ -103,7 +104,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
       if (connection.status() !== "shared") return reserveLocally(creds, budgets.keys, hour);
       const spent = await connection.run(
         (redis) =>
-          redis.eval(RESERVE, budgets.keys.length, ...budgets.keys, hour, hour - WINDOW_HOURS + 1, EXPIRY_MS, ...budgets.limits) as Promise<number>,
+          RESERVE(redis, budgets.keys, [hour, hour - WINDOW_HOURS + 1, EXPIRY_MS, ...budgets.limits]) as Promise<number>,
       );
       if (spent === undefined) return reserveLocally(creds, budgets.keys, hour);
       if (spent > 0) throw budgetSpent(budgets.limits[spent - 1]!, now);

@@ -75,6 +75,22 @@ describe.skipIf(skipRedisTests)("what the shared state keeps in Redis", () => {
 });
 
 describe.skipIf(skipRedisTests || !canControlRedis)("when Redis goes away, is slow, or was never there", () => {
+  it("counts a budget by the script's hash, and sends the script again once when Redis has forgotten it", async () => {
+    const redis = await redisServer();
+    const { state, changes } = sharedState(redis.url);
+    await state.ready;
+    const budget = state.sendBudget({ perUser: 3, perApp: undefined });
+    await budget.reserve(creds);
+    const inspect = new Redis(redis.url);
+    cleanup.push(async () => void inspect.disconnect());
+    // As after a restart of Redis or a SCRIPT FLUSH: the next EVALSHA is answered NOSCRIPT, and nothing ran.
+    await inspect.script("FLUSH");
+    await budget.reserve(creds);
+    await budget.reserve(creds);
+    expect(await refusal(() => budget.reserve(creds))).toBe("rate_limited retry-after undefined");
+    expect(changes()).toEqual(["shared"]);
+  });
+
   it("falls back to this process's memory, says so in one line without the password, and comes back by itself", async () => {
     const redis = await redisServer({ own: true, user: "bridge", password: PASSWORD });
     expect(redis.url).toContain(PASSWORD);
