@@ -8,9 +8,14 @@ import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 export const BENCH_TEXT = "Meet me behind the cafeteria after school";
 export const BENCH_RECIPIENT = { id: "38895958", screenName: "theSeanCook" };
 
-/** The legacy call's form and its body, encoded the RFC 3986 way (a space is %20, as the signature expects). */
+/** A form encoded the RFC 3986 way (a space is %20), as the signature's parameters read it. */
+export function encodeForm(form: readonly Param[]): string {
+  return new URLSearchParams(form.map(([k, v]) => [k, v])).toString().replace(/\+/g, "%20");
+}
+
+/** The legacy call's form and its body. */
 export const LEGACY_FORM: [string, string][] = [["screen_name", BENCH_RECIPIENT.screenName], ["text", BENCH_TEXT]];
-export const LEGACY_BODY = new URLSearchParams(LEGACY_FORM).toString().replace(/\+/g, "%20");
+export const LEGACY_BODY = encodeForm(LEGACY_FORM);
 
 /** The sandbox's first demo consumer and token: what the benchmarks' clients sign with. */
 const consumerKey = Object.keys(DEMO_CREDENTIALS.consumers)[0] as keyof typeof DEMO_CREDENTIALS.consumers;
@@ -53,6 +58,22 @@ export function createRequestSigner(t: SignedRequestTemplate, hmac: (key: string
 /** The legacy call to `url` signed by the demo client, stamped now: for runs that sign just before they send. */
 export function signLegacyNow(url: string): (nonce: string) => string {
   return createRequestSigner({ url, form: LEGACY_FORM, creds: DEMO_SIGNER, timestamp: Math.floor(Date.now() / 1000) }, nodeHmacSha1);
+}
+
+let nonceCount = 0;
+
+/**
+ * One legacy call to `url`, signed as a client would (by the demo client unless `creds` says otherwise), for the
+ * scripts that send requests one at a time (the soak, measure:cpu). The tests sign with the oauth-1.0a package
+ * instead (test/helpers/legacy-client.ts), so that the proxy's verification is checked by other code than its own.
+ */
+export function signedLegacyRequest(o: { url: string; form: Record<string, string>; creds?: OAuthCredentials; nonce?: string; timestamp?: number }): Request {
+  const form = Object.entries(o.form);
+  const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+  const sign = createRequestSigner({ url: o.url, form, creds: o.creds ?? DEMO_SIGNER, timestamp }, nodeHmacSha1);
+  const nonce = o.nonce ?? `n${process.pid}x${Date.now().toString(36)}x${(nonceCount++).toString(36)}`;
+  const headers = { authorization: sign(nonce), "content-type": "application/x-www-form-urlencoded" };
+  return new Request(o.url, { method: "POST", headers, body: encodeForm(form) });
 }
 
 /** One request per line, `authorization<TAB>body`, as bench/requests.lua reads them. */

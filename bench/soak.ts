@@ -10,9 +10,8 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createSandbox, type SandboxFault } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
-import { DEMO, signLegacyCall } from "../test/helpers/legacy-client";
+import { DEMO_SIGNER, nodeHmacSha1, signedLegacyRequest } from "./presign";
 import { sidecarArgs } from "./processes";
-import { nodeHmac } from "../test/helpers/node-crypto";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,7 +27,7 @@ let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
 
-const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
+const sandbox = createSandbox({ hmac: nodeHmacSha1, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
 const upstream = serve({ fetch: sandbox.fetch, port: 0, hostname: "127.0.0.1" });
 await new Promise((r) => upstream.once("listening", r));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
@@ -60,16 +59,16 @@ const URL_1_1 = `${base}/1.1/direct_messages/new.json`;
 function nextRequest(): { kind: string; request: Request; text: string } {
   const r = random();
   const text = `soak ${++sequence}`;
-  if (r < 0.6) return { kind: "valid", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
-  if (r < 0.7) return { kind: "unknown user", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
-  if (r < 0.8) return { kind: "bad signature", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO, tokenSecret: "wrong" } }) };
-  if (r < 0.85) return { kind: "missing text", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw" } }) };
-  if (r < 0.9) return { kind: "huge body", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
+  if (r < 0.6) return { kind: "valid", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
+  if (r < 0.7) return { kind: "unknown user", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
+  if (r < 0.8) return { kind: "bad signature", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO_SIGNER, tokenSecret: "wrong" } }) };
+  if (r < 0.85) return { kind: "missing text", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw" } }) };
+  if (r < 0.9) return { kind: "huge body", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
   if (r < 0.95) {
-    const signed = signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text } });
+    const signed = signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text } });
     return { kind: "invalid utf-8", text, request: new Request(signed, { body: "screen_name=dougw&text=%FF%FE" }) };
   }
-  return { kind: "replay", text, request: signLegacyCall({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soak-replayed-nonce", timestamp: Math.floor(Date.now() / 1000) }) };
+  return { kind: "replay", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soakReplayedNonce", timestamp: Math.floor(Date.now() / 1000) }) };
 }
 
 let sequence = 0;

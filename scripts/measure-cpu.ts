@@ -13,8 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
-import { nodeHmac } from "../test/helpers/node-crypto";
-import { signLegacyCall } from "../test/helpers/legacy-client";
+import { nodeHmacSha1, signedLegacyRequest } from "../bench/presign";
 import type { BenchRequest } from "./cpu-bench-worker";
 import { buildWorkerBundle } from "./worker-bundle";
 
@@ -49,7 +48,7 @@ function writeBenchConfig(): string {
   writeFileSync(join(dir, "wrangler.toml"), toml.replace(/^name = .*$/m, 'name = "dm-bridge-cpu-bench"'));
   return join(dir, "wrangler.toml");
 }
-const xApi = createSandbox({ hmac: nodeHmac, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
+const xApi = createSandbox({ hmac: nodeHmacSha1, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
 let lastEvent = "";
 const toSandbox = async (request: MiniflareRequest) => {
   const body = request.method === "GET" ? undefined : await request.text();
@@ -128,7 +127,7 @@ async function send(request: Request): Promise<number> {
 }
 
 const signedTo = (origin: string, route: string, recipient: Record<string, string>) => (i: number) =>
-  signLegacyCall({ url: `${origin}${route}`, form: { ...recipient, text: `message ${i} 🐦` } });
+  signedLegacyRequest({ url: `${origin}${route}`, form: { ...recipient, text: `message ${i} 🐦` } });
 const json11 = signedTo(PROXY, "/1.1/direct_messages/new.json", { screen_name: "theSeanCook" });
 const xml10 = signedTo(PROXY, "/1/direct_messages/new.xml", { user: "theSeanCook" });
 const passThrough = signedTo(PASS_THROUGH_ORIGIN, "/1.1/direct_messages/new.json", { screen_name: "theSeanCook" });
