@@ -2,20 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO, encodePairs, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 import { fixture } from "../helpers/legacy-documents";
+import { AUTH_FAILED, DM_KEYS, errorOf } from "../helpers/twitter-1-1-answers";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
-// Seed 000's top-level keys, as a 2016 recording of the real endpoint ordered them.
-const DM_KEYS = ["id", "id_str", "text", "sender", "sender_id", "sender_id_str", "sender_screen_name", "recipient", "recipient_id", "recipient_id_str", "recipient_screen_name", "created_at", "entities"];
 
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
 });
 afterEach(() => h.close());
-
-async function errorOf(res: Response) {
-  return { status: res.status, body: await res.json() };
-}
 
 describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
   it("serves seed 003's request, parameters in the query string, screen name in another case", async () => {
@@ -116,8 +111,7 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
 });
 
 describe("Twitter 1.1 errors", () => {
-  const AUTH_FAILED = { errors: [{ code: 32, message: "Could not authenticate you." }] };
-
+  
   it("401 code 32 for a bad signature, an unknown consumer or token, a wrong Basic password; nothing is sent", async () => {
     const wrongSecret = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } });
     const unknownConsumer = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, consumerKey: "nope" } });

@@ -8,6 +8,7 @@ import { signLegacyCall } from "../helpers/legacy-client";
 import { randomId } from "../helpers/node-crypto";
 import { canControlRedis, skipRedisTests, startTestRedis, type TestRedis } from "../helpers/redis-server";
 import { testSharedStateOptions } from "./subjects";
+import { errorOf } from "../helpers/twitter-1-1-answers";
 
 /**
  * Two replicas of the gateway behind one load balancer: separate processes' memory (each its own app, caches and
@@ -57,7 +58,6 @@ async function deployment(options: { redis?: TestRedis; limits?: SendLimits; req
 }
 
 const send = (text: string, screenName = "dougw") => signLegacyCall({ url: NEW_JSON, form: { screen_name: screenName, text } });
-const errorOf = async (res: Response) => ({ status: res.status, body: await res.json() });
 const health = async (r: Replica) => {
   const res = await r.h.call(new Request(`${PROXY}/healthz`));
   return { status: res.status, shared_state: (await res.json()).shared_state };

@@ -2,13 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createKvNonceStore } from "../../src/auth/kv-nonce-store";
 import { signWebLegacyCall } from "./web-client";
+import { AUTH_FAILED, errorOf } from "../helpers/twitter-1-1-answers";
 
 const NEW_JSON = "http://proxy.test/1.1/direct_messages/new.json";
-const AUTH_FAILED = { errors: [{ code: 32, message: "Could not authenticate you." }] };
-
-async function errorOf(res: Response) {
-  return { status: res.status, body: await res.json() };
-}
 
 describe("replay protection across isolates", () => {
   it("refuses a replay in the same isolate, with or without KV", async () => {

@@ -1,15 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO, encodePairs, signWebLegacyCall } from "./web-client";
+import { DM_KEYS, AUTH_FAILED, errorOf } from "../helpers/twitter-1-1-answers";
 
 // Service bindings pass the URL through: the Worker sees, and checks the signature against, exactly this URL.
 const NEW_JSON = "http://proxy.test/1.1/direct_messages/new.json";
-const DM_KEYS = ["id", "id_str", "text", "sender", "sender_id", "sender_id_str", "sender_screen_name", "recipient", "recipient_id", "recipient_id_str", "recipient_screen_name", "created_at", "entities"];
-const AUTH_FAILED = { errors: [{ code: 32, message: "Could not authenticate you." }] };
-
-async function errorOf(res: Response) {
-  return { status: res.status, body: await res.json() };
-}
 
 describe("the deployed bundle on its built-in sandbox (no DM_PROXY_CREDENTIALS)", () => {
   const worker = env.SANDBOX_WORKER;
