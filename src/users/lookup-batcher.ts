@@ -4,29 +4,55 @@ import type { OAuthCredentials } from "../oauth/signature";
 
 export type LookupBy = "screen_name" | "user_id";
 export type LookupUsers = (creds: OAuthCredentials, by: LookupBy, values: readonly string[]) => Promise<XUser[]>;
+/** The error to answer at once, without an upstream call, while the caller's lookup quota is spent. */
+export type LookupRefusal = (creds: OAuthCredentials, by: LookupBy) => BridgeError | undefined;
 
 export interface LookupBatcherOptions {
   lookup: LookupUsers;
-  /** How long a batch waits for company before it is sent. */
+  /** How long a caller's first lookup waits for company before it is sent. */
   windowMs: number;
   /** users/lookup takes at most 100 names or ids per call. */
   maxBatch?: number;
   /** Runs `run` after `ms`; returns a cancel function. */
   schedule?: (run: () => void, ms: number) => () => void;
+  refusal?: LookupRefusal;
+  /** Told of every users/lookup call sent, with the number of values it carries. */
+  onSend?: (values: number) => void;
 }
 
-interface Batch {
+interface Waiter {
+  caller: string;
+  creds: OAuthCredentials;
+  resolve(user: XUser | undefined): void;
+  reject(err: unknown): void;
+}
+
+/** One value waiting to be looked up or in flight, for whichever caller asked first, and everyone waiting on it. */
+interface Claim {
+  key: string;
+  value: string;
+  waiters: Waiter[];
+}
+
+/** One caller's values of one kind: waiting to be sent, and how many of its calls are in flight. */
+interface Queue {
+  key: string;
+  caller: string;
   creds: OAuthCredentials;
   by: LookupBy;
-  waiters: Map<string, { resolve(user: XUser | undefined): void; reject(err: unknown): void }[]>;
-  sent: boolean;
+  pending: Claim[];
+  flights: number;
   cancelTimer?: () => void;
 }
 
 /**
- * Gathers concurrent lookups of one caller into users/lookup calls of up to 100 values. A value missing from the
- * answer resolves to undefined for its own waiters only; a failed call rejects exactly the waiters it carried.
- * Values are expected normalized (lower-case names).
+ * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows:
+ * - a caller's first lookup waits the window, then goes; values that arrive while one of its calls is in flight
+ *   wait for that call and go together in the next one, at once when it answers; 100 waiting go at once;
+ * - a value already waiting or in flight for any caller is not looked up again: its new waiters join it;
+ * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
+ *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
+ * A value missing from the answer resolves to undefined. Values are expected normalized (lower-case names).
  */
 export function createLookupBatcher(o: LookupBatcherOptions) {
   const maxBatch = o.maxBatch ?? 100;
@@ -36,47 +62,79 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
       const timer = setTimeout(run, ms);
       return () => clearTimeout(timer);
     });
-  const open = new Map<string, Batch>();
+  const claims = new Map<string, Claim>();
+  const queues = new Map<string, Queue>();
 
-  async function send(key: string, batch: Batch): Promise<void> {
-    if (batch.sent) return;
-    batch.sent = true;
-    // A batch sent because it filled up must not stay reachable from its pending timer.
-    batch.cancelTimer?.();
-    if (open.get(key) === batch) open.delete(key);
-    const values = [...batch.waiters.keys()];
-    let found: Map<string, XUser>;
-    try {
-      const users = await lookupRetryingOnce(o.lookup, batch.creds, batch.by, values);
-      found = new Map(users.map((u) => [batch.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]));
-    } catch (err) {
-      // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
-      if (!(err instanceof BridgeError && err.kind === "recipient_not_found")) {
-        for (const ws of batch.waiters.values()) for (const w of ws) w.reject(err);
-        return;
-      }
-      found = new Map();
+  function queueOf(w: Waiter, by: LookupBy): Queue {
+    const key = `${w.caller}\n${by}`;
+    let q = queues.get(key);
+    if (!q) queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], flights: 0 }));
+    return q;
+  }
+
+  function enqueue(w: Waiter, by: LookupBy, value: string): void {
+    const refused = o.refusal?.(w.creds, by);
+    if (refused) return w.reject(refused);
+    const key = `${by}\n${value}`;
+    const joined = claims.get(key);
+    if (joined) {
+      joined.waiters.push(w);
+      return;
     }
-    for (const [value, ws] of batch.waiters) for (const w of ws) w.resolve(found.get(value));
+    const claim: Claim = { key, value, waiters: [w] };
+    claims.set(key, claim);
+    const q = queueOf(w, by);
+    q.pending.push(claim);
+    if (q.pending.length >= maxBatch) send(q);
+    else if (q.flights === 0 && !q.cancelTimer) q.cancelTimer = schedule(() => send(q), o.windowMs);
+  }
+
+  function send(q: Queue): void {
+    q.cancelTimer?.();
+    q.cancelTimer = undefined;
+    const batch = q.pending;
+    if (batch.length === 0) return;
+    q.pending = [];
+    q.flights++;
+    // Values that waited while the quota ran out are refused here too, without a call.
+    const refused = o.refusal?.(q.creds, q.by);
+    if (!refused) o.onSend?.(batch.length);
+    const answer = refused ? Promise.reject(refused) : lookupRetryingOnce(o.lookup, q.creds, q.by, batch.map((c) => c.value));
+    answer.then(
+      (users) => settle(q, batch, new Map(users.map((u) => [q.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]))),
+      // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
+      (err) => settle(q, batch, err instanceof BridgeError && err.kind === "recipient_not_found" ? new Map() : undefined, err),
+    );
+  }
+
+  function settle(q: Queue, batch: Claim[], found: Map<string, XUser> | undefined, failure?: unknown): void {
+    q.flights--;
+    // Released before anyone is answered, so that a joiner who must look up again makes a claim of its own.
+    for (const c of batch) claims.delete(c.key);
+    const foreignRetries = found === undefined && isCallersOwn(failure);
+    for (const c of batch) {
+      for (const w of c.waiters) {
+        if (found) w.resolve(found.get(c.value));
+        else if (foreignRetries && w.caller !== q.caller) enqueue(w, q.by, c.value);
+        else w.reject(failure);
+      }
+    }
+    if (q.pending.length > 0) send(q);
+    else if (q.flights === 0 && !q.cancelTimer) queues.delete(q.key);
   }
 
   return function lookupOne(creds: OAuthCredentials, by: LookupBy, value: string): Promise<XUser | undefined> {
-    const key = `${creds.consumerKey}\n${creds.token}\n${by}`;
-    let batch = open.get(key);
-    if (!batch) {
-      const created: Batch = { creds, by, waiters: new Map(), sent: false };
-      open.set(key, created);
-      created.cancelTimer = schedule(() => void send(key, created), o.windowMs);
-      batch = created;
-    }
-    const b = batch;
-    return new Promise((resolve, reject) => {
-      const ws = b.waiters.get(value) ?? [];
-      ws.push({ resolve, reject });
-      b.waiters.set(value, ws);
-      if (b.waiters.size >= maxBatch) void send(key, b);
-    });
+    return new Promise((resolve, reject) => enqueue({ caller: `${creds.consumerKey}\n${creds.token}`, creds, resolve, reject }, by, value));
   };
+}
+
+const CALLERS_OWN_STATUS = new Set([401, 403, 429]);
+
+/** A failure that says something about the caller's credentials or quota, not about the upstream or the values. */
+export function isCallersOwn(err: unknown): boolean {
+  if (!(err instanceof BridgeError)) return false;
+  if (err.kind === "rate_limited" || err.kind.startsWith("auth_")) return true;
+  return err.detail.upstreamStatus !== undefined && CALLERS_OWN_STATUS.has(err.detail.upstreamStatus);
 }
 
 /** A lookup is an idempotent GET: one more try after a connection failure is safe (a timeout is not retried). */
