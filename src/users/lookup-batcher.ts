@@ -9,12 +9,18 @@ export type LookupRefusal = (creds: OAuthCredentials, by: LookupBy) => BridgeErr
 
 export interface LookupBatcherOptions {
   lookup: LookupUsers;
-  /** How long a caller's first lookup waits for company before it is sent. */
+  /** How long an idle caller's lookups wait for company: sent once no new one came for this long. */
   windowMs: number;
+  /** The same for a caller whose lookups are already streaming (it has had a call in flight): a pause this long. */
+  streamGapMs?: number;
+  /** Longest a value waits for company, in all, once its caller's calls are not in flight. */
+  maxWaitMs?: number;
   /** users/lookup takes at most 100 names or ids per call. */
   maxBatch?: number;
   /** Runs `run` after `ms`; returns a cancel function. */
   schedule?: (run: () => void, ms: number) => () => void;
+  /** Milliseconds, for the time since a caller's last new value; the scheduler's own clock. */
+  now?: () => number;
   refusal?: LookupRefusal;
   /** Told of every users/lookup call sent, with the number of values it carries. */
   onSend?: (values: number) => void;
@@ -41,14 +47,22 @@ interface Queue {
   creds: OAuthCredentials;
   by: LookupBy;
   pending: Claim[];
+  /** When the oldest and the newest pending values arrived. */
+  firstArrival: number;
+  lastArrival: number;
+  /** It has sent a call since it was last idle: its values are a stream, worth waiting for. */
+  streaming: boolean;
   flights: number;
   cancelTimer?: () => void;
 }
 
 /**
- * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows:
- * - a caller's first lookup waits the window, then goes; values that arrive while one of its calls is in flight
- *   wait for that call and go together in the next one, at once when it answers; 100 waiting go at once;
+ * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows (the
+ * upstream's quota, 900 calls per 15 minutes per token, is what is scarce):
+ * - an idle caller's values go once no new one came for the window: a lone lookup waits the window, no more;
+ * - values that arrive while one of the caller's calls is in flight wait for it, then go together once the
+ *   stream pauses (`streamGapMs`) or the oldest has waited `maxWaitMs`; 100 waiting go at once. A burst of
+ *   concurrent requests thus costs about one call per hundred names, however slowly its requests come in;
  * - a value already waiting or in flight for any caller is not looked up again: its new waiters join it;
  * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
  *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
@@ -62,13 +76,16 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
       const timer = setTimeout(run, ms);
       return () => clearTimeout(timer);
     });
+  const now = o.now ?? (() => performance.now());
+  const streamGapMs = o.streamGapMs ?? Math.max(o.windowMs, DEFAULT_STREAM_GAP_MS);
+  const maxWaitMs = o.maxWaitMs ?? Math.max(o.windowMs, DEFAULT_MAX_WAIT_MS);
   const claims = new Map<string, Claim>();
   const queues = new Map<string, Queue>();
 
   function queueOf(w: Waiter, by: LookupBy): Queue {
     const key = `${w.caller}\n${by}`;
     let q = queues.get(key);
-    if (!q) queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], flights: 0 }));
+    if (!q) queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, streaming: false, flights: 0 }));
     return q;
   }
 
@@ -84,9 +101,28 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     const claim: Claim = { key, value, waiters: [w] };
     claims.set(key, claim);
     const q = queueOf(w, by);
+    q.lastArrival = now();
+    if (q.pending.length === 0) q.firstArrival = q.lastArrival;
     q.pending.push(claim);
     if (q.pending.length >= maxBatch) send(q);
-    else if (q.flights === 0 && !q.cancelTimer) q.cancelTimer = schedule(() => send(q), o.windowMs);
+    else if (q.flights === 0 && !q.cancelTimer) wait(q, o.windowMs);
+  }
+
+  function wait(q: Queue, ms: number): void {
+    q.cancelTimer = schedule(() => {
+      q.cancelTimer = undefined;
+      sendWhenQuiet(q);
+    }, ms);
+  }
+
+  /** Sends what waits once no new value came for the gap, or the oldest has waited long enough; else waits. */
+  function sendWhenQuiet(q: Queue): void {
+    const t = now();
+    const gapLeft = (q.streaming ? streamGapMs : o.windowMs) - (t - q.lastArrival);
+    const waitLeft = maxWaitMs - (t - q.firstArrival);
+    // Timers keep whole milliseconds: one that fires a fraction early must not cost a lone lookup another timer.
+    if (Math.min(gapLeft, waitLeft) <= TIMER_GRAIN_MS) send(q);
+    else wait(q, Math.min(gapLeft, waitLeft));
   }
 
   function send(q: Queue): void {
@@ -96,6 +132,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     if (batch.length === 0) return;
     q.pending = [];
     q.flights++;
+    q.streaming = true;
     // Values that waited while the quota ran out are refused here too, without a call.
     const refused = o.refusal?.(q.creds, q.by);
     if (!refused) o.onSend?.(batch.length);
@@ -119,14 +156,24 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
         else w.reject(failure);
       }
     }
-    if (q.pending.length > 0) send(q);
-    else if (q.flights === 0 && !q.cancelTimer) queues.delete(q.key);
+    if (q.flights > 0 || q.cancelTimer) return;
+    if (q.pending.length > 0) sendWhenQuiet(q);
+    else queues.delete(q.key);
   }
 
   return function lookupOne(creds: OAuthCredentials, by: LookupBy, value: string): Promise<XUser | undefined> {
     return new Promise((resolve, reject) => enqueue({ caller: `${creds.consumerKey}\n${creds.token}`, creds, resolve, reject }, by, value));
   };
 }
+
+const TIMER_GRAIN_MS = 1;
+/** A pause this long ends a caller's stream of lookups (a busy event loop stalls for less, most of the time). */
+const DEFAULT_STREAM_GAP_MS = 50;
+/**
+ * No value waits longer for company. Only a caller sending to new names faster than a pause of the stream gap
+ * waits this long, and such a caller needs full calls: 20 new names a second would spend a 900-call quota in 45 s.
+ */
+const DEFAULT_MAX_WAIT_MS = 1_000;
 
 const CALLERS_OWN_STATUS = new Set([401, 403, 429]);
 

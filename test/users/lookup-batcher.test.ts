@@ -21,8 +21,9 @@ function fakeLookup(known: Record<string, string>, failures: unknown[] = []) {
   return { calls, lookup };
 }
 
-/** A scheduler the test fires by hand, so batching is observed without sleeping. */
+/** A scheduler the test fires by hand, so batching is observed without sleeping; each firing is a minute later. */
 function manualSchedule() {
+  let minutes = 0;
   const queued: (() => void)[] = [];
   const schedule = (run: () => void) => {
     queued.push(run);
@@ -31,14 +32,21 @@ function manualSchedule() {
       if (i >= 0) queued.splice(i, 1);
     };
   };
-  return { schedule, fire: () => queued.splice(0).forEach((r) => r()) };
+  return {
+    schedule,
+    now: () => minutes * 60_000,
+    fire: () => {
+      minutes++;
+      queued.splice(0).forEach((r) => r());
+    },
+  };
 }
 
 describe("lookup batching", () => {
   it("gathers concurrent names of one caller into one call, deduplicated, and answers each its own user", async () => {
     const f = fakeLookup({ ann: "1", bob: "2" });
     const s = manualSchedule();
-    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule });
+    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule, now: s.now });
     const pending = Promise.all([lookupOne(creds("t"), "screen_name", "ann"), lookupOne(creds("t"), "screen_name", "bob"), lookupOne(creds("t"), "screen_name", "ann")]);
     s.fire();
     expect((await pending).map((u) => u?.id_str)).toEqual(["1", "2", "1"]);
@@ -49,7 +57,7 @@ describe("lookup batching", () => {
     const known = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`u${i}`, String(i + 1)]));
     const f = fakeLookup(known);
     const s = manualSchedule();
-    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule });
+    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule, now: s.now });
     const pending = Promise.all(Object.keys(known).map((n) => lookupOne(creds("t"), "screen_name", n)));
     s.fire();
     const users = await pending;
@@ -60,7 +68,7 @@ describe("lookup batching", () => {
   it("answers names missing from a partial answer, or from a 404, as not found for them alone", async () => {
     const f = fakeLookup({ ann: "1" });
     const s = manualSchedule();
-    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule });
+    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule, now: s.now });
     const partial = Promise.all([lookupOne(creds("t"), "screen_name", "ann"), lookupOne(creds("t"), "screen_name", "ghost")]);
     s.fire();
     expect((await partial).map((u) => u?.id_str)).toEqual(["1", undefined]);
@@ -72,7 +80,7 @@ describe("lookup batching", () => {
   it("fails only the waiters of a failed call, retrying once after a connection failure but not after a timeout", async () => {
     const f = fakeLookup({ ann: "1" }, [new BridgeError("upstream_unreachable"), new BridgeError("upstream_timeout")]);
     const s = manualSchedule();
-    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule });
+    const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule, now: s.now });
     const first = lookupOne(creds("t"), "screen_name", "ann");
     s.fire();
     await expect(first).rejects.toMatchObject({ kind: "upstream_timeout" });
@@ -149,7 +157,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   it("a lone request costs one call, sent after the window and no later", async () => {
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
     let answeredAt: number | undefined;
     void lookupOne(creds("a"), "screen_name", "load_1").then(() => (answeredAt = time.now()));
     await time.runUntil(1_000);
@@ -157,26 +165,54 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     expect(answeredAt).toBe(2 + LOOKUP_MS);
   });
 
-  it("200 names arriving over 40 ms from one caller: 3 calls, and names that came during a call go when it answers", async () => {
+  it("200 names arriving in a steady stream over 40 ms from one caller: two full calls", async () => {
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
     const answers = arrive(time, lookupOne, names(0, 200).map((n) => ["a", n]), 0.2);
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 200));
-    // The first after the window, the first full hundred at once, the rest as soon as the first call answered.
-    expect(up.calls.map((c) => [Math.round(c.at), c.values.length])).toEqual([
-      [2, 11],
-      [22, 100],
-      [2 + LOOKUP_MS, 89],
+    // Each hundredth name completes a call, which goes at once.
+    expect(up.calls.map((c) => [Math.round(c.at), c.values])).toEqual([
+      [20, names(0, 100)],
+      [40, names(100, 100)],
     ]);
-    expect(new Set(up.calls.flatMap((c) => c.values)).size).toBe(200);
+  });
+
+  it("names that arrive while a call is in flight wait for it, then go together once their stream pauses", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    // One every 5 ms, more than the window apart: without a call in flight, each would go alone.
+    const answers = arrive(time, lookupOne, names(0, 17).map((n) => ["a", n]), 5);
+    await time.runUntil(1_000);
+    expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
+    // The first call answers at 82; the last name came at 80, and 50 ms without another end the stream.
+    expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
+      [2, 1],
+      [130, 16],
+    ]);
+  });
+
+  it("no name waits for company more than a second, however long its stream goes on", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const answers = arrive(time, lookupOne, names(0, 60).map((n) => ["a", n]), 20);
+    await time.runUntil(3_000);
+    expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
+    // The name that came at 20 ms goes at 1,020 with the 50 after it; the rest once the stream has ended.
+    expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
+      [2, 1],
+      [1020, 51],
+      [1230, 8],
+    ]);
   });
 
   it("1,000 names from two callers arriving over 100 ms: no more calls than 14", async () => {
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
     const answers = arrive(time, lookupOne, names(0, 1000).map((n, i) => [i % 2 ? "b" : "a", n]), 0.1);
     await time.runUntil(2_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
@@ -187,7 +223,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   it("two callers naming the same 100 names at once: the second joins the first's calls", async () => {
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
     const answers = arrive(time, lookupOne, names(0, 100).flatMap((n): [string, string][] => [["a", n], ["b", n]]), 0.1);
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 100).flatMap((n) => [n, n]));
@@ -202,7 +238,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     it(`never hands one caller's failure, ${what}, to another caller who joined its call`, async () => {
       const time = virtualTime();
       const up = slowLookup(time, LOOKUP_MS, { a: failure });
-      const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+      const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
       const answers = arrive(time, lookupOne, names(0, 10).flatMap((n): [string, string][] => [["a", n], ["b", n], ["c", n]]), 0.05);
       await time.runUntil(1_000);
       const settled = await Promise.allSettled(answers);
@@ -220,7 +256,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     const time = virtualTime();
     const timeout = new BridgeError("upstream_timeout");
     const up = slowLookup(time, LOOKUP_MS, { a: timeout });
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
     const answers = arrive(time, lookupOne, [["a", "load_1"], ["b", "load_1"]], 0.1);
     await time.runUntil(1_000);
     expect((await Promise.allSettled(answers)).map((s) => s.status === "rejected" && s.reason)).toEqual([timeout, timeout]);
@@ -232,7 +268,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     const limited = new BridgeError("rate_limited", { xCode: 88 });
     let spent = false;
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, refusal: (c) => (spent && c.token === "a" ? limited : undefined) });
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now, refusal: (c) => (spent && c.token === "a" ? limited : undefined) });
     const first = arrive(time, lookupOne, [["a", "load_1"], ["a", "load_2"]], 10);
     await time.runUntil(5);
     spent = true;
