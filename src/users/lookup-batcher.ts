@@ -60,9 +60,9 @@ interface Queue {
  * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows (the
  * upstream's quota, 900 calls per 15 minutes per token, is what is scarce):
  * - an idle caller's values go once no new one came for the window: a lone lookup waits the window, no more;
- * - values that arrive while one of the caller's calls is in flight wait for it, then go together once the
- *   stream pauses (`streamGapMs`) or the oldest has waited `maxWaitMs`; 100 waiting go at once. A burst of
- *   concurrent requests thus costs about one call per hundred names, however slowly its requests come in;
+ * - values that arrive while one of the caller's calls is in flight wait for it, then go together once no caller
+ *   has asked for anything for `streamGapMs` or the oldest has waited `maxWaitMs`; 100 waiting go at once. A
+ *   burst of concurrent requests thus costs about one call per hundred names, however slowly they come in;
  * - a value already waiting or in flight for any caller is not looked up again: its new waiters join it;
  * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
  *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
@@ -81,6 +81,8 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
   const maxWaitMs = o.maxWaitMs ?? Math.max(o.windowMs, DEFAULT_MAX_WAIT_MS);
   const claims = new Map<string, Claim>();
   const queues = new Map<string, Queue>();
+  /** When any caller last asked for a value: while requests keep coming, a stream has not ended. */
+  let lastAsked = 0;
 
   function queueOf(w: Waiter, by: LookupBy): Queue {
     const key = `${w.caller}\n${by}`;
@@ -92,6 +94,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
   function enqueue(w: Waiter, by: LookupBy, value: string): void {
     const refused = o.refusal?.(w.creds, by);
     if (refused) return w.reject(refused);
+    lastAsked = now();
     const key = `${by}\n${value}`;
     const joined = claims.get(key);
     if (joined) {
@@ -101,25 +104,32 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     const claim: Claim = { key, value, waiters: [w] };
     claims.set(key, claim);
     const q = queueOf(w, by);
-    q.lastArrival = now();
+    q.lastArrival = lastAsked;
     if (q.pending.length === 0) q.firstArrival = q.lastArrival;
     q.pending.push(claim);
     if (q.pending.length >= maxBatch) send(q);
-    else if (q.flights === 0 && !q.cancelTimer) wait(q, o.windowMs);
+    else if (q.flights === 0 && !q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
   }
 
   function wait(q: Queue, ms: number): void {
+    const due = now() + ms;
     q.cancelTimer = schedule(() => {
       q.cancelTimer = undefined;
-      sendWhenQuiet(q);
+      // Nothing came during the pause after its last call: the caller is idle again.
+      if (q.pending.length === 0) queues.delete(q.key);
+      else sendWhenQuiet(q, now() - due);
     }, ms);
   }
 
   /** Sends what waits once no new value came for the gap, or the oldest has waited long enough; else waits. */
-  function sendWhenQuiet(q: Queue): void {
+  function sendWhenQuiet(q: Queue, lateMs = 0): void {
     const t = now();
-    const gapLeft = (q.streaming ? streamGapMs : o.windowMs) - (t - q.lastArrival);
+    // A streaming caller's requests are interleaved with everyone else's: its stream pauses when they all do.
+    let gapLeft = q.streaming ? streamGapMs - (t - lastAsked) : o.windowMs - (t - q.lastArrival);
     const waitLeft = maxWaitMs - (t - q.firstArrival);
+    // A timer that fires late ran after the event loop was busy, maybe with requests whose names have not reached
+    // this queue yet: a stream's quiet is only believed once the loop has had a turn to read them.
+    if (q.streaming && lateMs > LATE_TIMER_MS) gapLeft = Math.max(gapLeft, LATE_TIMER_MS);
     // Timers keep whole milliseconds: one that fires a fraction early must not cost a lone lookup another timer.
     if (Math.min(gapLeft, waitLeft) <= TIMER_GRAIN_MS) send(q);
     else wait(q, Math.min(gapLeft, waitLeft));
@@ -158,7 +168,8 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     }
     if (q.flights > 0 || q.cancelTimer) return;
     if (q.pending.length > 0) sendWhenQuiet(q);
-    else queues.delete(q.key);
+    // A value that comes within a pause after the last call still belongs to the stream.
+    else wait(q, streamGapMs);
   }
 
   return function lookupOne(creds: OAuthCredentials, by: LookupBy, value: string): Promise<XUser | undefined> {
@@ -167,8 +178,13 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
 }
 
 const TIMER_GRAIN_MS = 1;
-/** A pause this long ends a caller's stream of lookups (a busy event loop stalls for less, most of the time). */
-const DEFAULT_STREAM_GAP_MS = 50;
+/** A timer this late says the event loop was busy while it should have fired. */
+const LATE_TIMER_MS = 10;
+/**
+ * No request for this long ends a stream of lookups: about one lookup's time (X answers in 100-300 ms), longer
+ * than most stalls of a busy event loop, which would otherwise split a burst into needless calls.
+ */
+const DEFAULT_STREAM_GAP_MS = 100;
 /**
  * No value waits longer for company. Only a caller sending to new names faster than a pause of the stream gap
  * waits this long, and such a caller needs full calls: 20 new names a second would spend a 900-call quota in 45 s.

@@ -165,6 +165,23 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     expect(answeredAt).toBe(2 + LOOKUP_MS);
   });
 
+  it("a caller whose stream has ended is idle again: its next lone request waits the window only", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const answers = arrive(time, lookupOne, [["a", "load_0"], ["a", "load_1"]], 150);
+    await time.runUntil(1_000);
+    const later = lookupOne(creds("a"), "screen_name", "load_2");
+    await time.runUntil(2_000);
+    expect([...(await Promise.all(answers)), await later].map((u) => u?.screen_name)).toEqual(["load_0", "load_1", "load_2"]);
+    // load_1 came within the pause after the first call (answered at 82): it waited for the stream to end.
+    expect(up.calls.map((c) => [c.at, c.values])).toEqual([
+      [2, ["load_0"]],
+      [250, ["load_1"]],
+      [1_002, ["load_2"]],
+    ]);
+  });
+
   it("200 names arriving in a steady stream over 40 ms from one caller: two full calls", async () => {
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
@@ -187,10 +204,10 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     const answers = arrive(time, lookupOne, names(0, 17).map((n) => ["a", n]), 5);
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
-    // The first call answers at 82; the last name came at 80, and 50 ms without another end the stream.
+    // The first call answers at 82; the last name came at 80, and 100 ms without another end the stream.
     expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
       [2, 1],
-      [130, 16],
+      [180, 16],
     ]);
   });
 
@@ -205,7 +222,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
       [2, 1],
       [1020, 51],
-      [1230, 8],
+      [1280, 8],
     ]);
   });
 
