@@ -1,79 +1,26 @@
 /**
  * The upstream-economy scenarios of issue 17, run through the whole app (OAuth check, resolution, send, render)
  * on loopback against the sandbox, whose users endpoints answer after a set delay as X's do (100-300 ms). What is
- * measured is the number of users/lookup calls, not time: the quota the upstream counts is calls.
+ * measured is the number of users/lookup calls, not time: the quota the upstream counts is calls. (To measure an
+ * older version, give it this script and today's src/sandbox, which has the delay.)
  */
-import { serve, type ServerType } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
-import { createApp } from "../src/app";
-import { createStaticCredentialStore } from "../src/auth/credential-store";
-import { createMemoryNonceStore } from "../src/auth/nonce-store";
-import { createSandbox } from "../src/sandbox/sandbox-app";
-import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
-import { createUndiciFetch } from "../src/upstream/undici-fetch";
-import { DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
-import { DEMO, signLegacyCall, type ClientCredentials } from "../test/helpers/legacy-client";
-import { nodeHmac, randomId } from "../test/helpers/node-crypto";
+import { DEMO, type ClientCredentials } from "../test/helpers/legacy-client";
+import { SECOND, startTwoCallers } from "../test/helpers/two-callers";
 
 export const LOOKUP_DELAY_MS = 80;
 
-/** A second caller of the same app: Sean Cook's token. */
-const SECOND: ClientCredentials = { ...DEMO, token: "38895958-second-access-token", tokenSecret: "second-token-secret" };
-const TOKENS = { ...DEMO_CREDENTIALS.tokens, [SECOND.token]: SECOND.tokenSecret };
 const RATE_LIMITED = '{"errors":[{"code":88,"message":"Rate limit exceeded."}]}';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ url: string; close(): void }> {
-  const server: ServerType = serve({ fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((r) => server.once("listening", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close();
-    },
-  };
-}
-
-/** The sandbox and the proxy each on a loopback port, so that requests arrive as a real client's do: spread out. */
 async function setup() {
-  const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, tokens: TOKENS });
-  // The delay is added here rather than asked of the sandbox, so that this script also measures older versions.
-  const upstream = await listen(async (r) => {
-    if (new URL(r.url).pathname.includes("/users/")) await sleep(LOOKUP_DELAY_MS);
-    return sandbox.fetch(r);
-  });
-  const upstreamFetch = createUndiciFetch();
-  const app = createApp({
-    fetch: upstreamFetch,
-    hmac: nodeHmac,
-    clock: Date.now,
-    randomId,
-    credentials: createStaticCredentialStore({ consumers: DEMO_CREDENTIALS.consumers, tokens: TOKENS }),
-    upstreamUrl: upstream.url,
-    upstreamTimeoutMs: 10_000,
-    nonces: createMemoryNonceStore(10_000),
-    userCache: { ...DEFAULT_USER_DIRECTORY, maxEntries: 10_000 },
-  });
-  const proxy = await listen(app.fetch);
-  const sign = (creds: ClientCredentials, name: string) =>
-    signLegacyCall({ url: `${proxy.url}/1.1/direct_messages/new.json`, form: { screen_name: name, text: `to ${name}` }, creds });
-  const post = async (signed: Request) => {
-    const res = await fetch(signed);
-    await res.arrayBuffer();
-    return res.status;
+  const h = await startTwoCallers({ lookupDelayMs: LOOKUP_DELAY_MS });
+  const status = async (res: Response) => (await res.arrayBuffer(), res.status);
+  return {
+    sandbox: h.sandbox,
+    send: async (creds: ClientCredentials, name: string) => status(await h.send(creds, name)),
+    burst: async (asks: [ClientCredentials, string][]) => Promise.all((await h.burst(asks)).map(status)),
+    lookupCalls: h.lookupCalls,
+    close: () => h.close(),
   };
-  const send = (creds: ClientCredentials, name: string) => post(sign(creds, name));
-  /** Concurrent DMs as clients send them: each signed beforehand, then all sent at once. */
-  const burst = (asks: [ClientCredentials, string][]) => Promise.all(asks.map(([c, n]) => sign(c, n)).map(post));
-  const lookupCalls = () => sandbox.stats.calls["users/lookup"] ?? 0;
-  const close = () => {
-    void upstreamFetch.close();
-    proxy.close();
-    upstream.close();
-  };
-  return { sandbox, send, burst, lookupCalls, close };
 }
 
 export interface ScenarioResult {
@@ -100,7 +47,7 @@ async function measure(scenario: string, callers: ClientCredentials[], run: (s: 
   for (const c of callers) await s.send(c, "dougw");
   const before = s.lookupCalls();
   const { names: n, statuses, since } = await run(s);
-  s.close();
+  await s.close();
   return { scenario, names: n, calls: s.lookupCalls() - (since ?? before), statuses: tally(statuses) };
 }
 

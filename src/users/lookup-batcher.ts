@@ -31,6 +31,8 @@ interface Waiter {
   creds: OAuthCredentials;
   resolve(user: XUser | undefined): void;
   reject(err: unknown): void;
+  /** Set when it joins another caller's value: looks it up again, from its own request (see `inOwnRequest`). */
+  retry?: () => void;
 }
 
 /** One value waiting to be looked up or in flight, for whichever caller asked first, and everyone waiting on it. */
@@ -50,10 +52,14 @@ interface Queue {
   /** When the oldest and the newest pending values arrived. */
   firstArrival: number;
   lastArrival: number;
-  /** It has sent a call since it was last idle: its values are a stream, worth waiting for. */
+  /** When its last call answered: a value that comes within a pause after that still belongs to its stream. */
+  lastAnswer: number;
+  /** It has had a call in flight while these values came: they are a stream, worth waiting for. */
   streaming: boolean;
   flights: number;
   cancelTimer?: () => void;
+  /** Set while values wait for a call in flight: carries on from the newest one's own request once it answers. */
+  resume?: () => void;
 }
 
 /**
@@ -67,6 +73,9 @@ interface Queue {
  * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
  *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
  * A value missing from the answer resolves to undefined. Values are expected normalized (lower-case names).
+ *
+ * Timers and calls are always started from the request of a value that waits for them: on Workers, what one
+ * request starts is cancelled when it ends, and another request's values must not hang on it.
  */
 export function createLookupBatcher(o: LookupBatcherOptions) {
   const maxBatch = o.maxBatch ?? 100;
@@ -84,11 +93,20 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
   /** When any caller last asked for a value: while requests keep coming, a stream has not ended. */
   let lastAsked = 0;
 
+  const recentlyAnswered = (q: Queue) => now() - q.lastAnswer < streamGapMs;
+
   function queueOf(w: Waiter, by: LookupBy): Queue {
     const key = `${w.caller}\n${by}`;
     let q = queues.get(key);
-    if (!q) queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, streaming: false, flights: 0 }));
+    if (!q) {
+      if (queues.size >= SWEEP_AT) sweepIdle();
+      queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, lastAnswer: -Infinity, streaming: false, flights: 0 }));
+    }
     return q;
+  }
+
+  function sweepIdle(): void {
+    for (const [key, q] of queues) if (q.flights === 0 && q.pending.length === 0 && !q.cancelTimer && !recentlyAnswered(q)) queues.delete(key);
   }
 
   function enqueue(w: Waiter, by: LookupBy, value: string): void {
@@ -98,6 +116,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     const key = `${by}\n${value}`;
     const joined = claims.get(key);
     if (joined) {
+      if (joined.waiters[0]!.caller !== w.caller) w.retry = inOwnRequest(() => enqueue(w, by, value));
       joined.waiters.push(w);
       return;
     }
@@ -105,31 +124,35 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     claims.set(key, claim);
     const q = queueOf(w, by);
     q.lastArrival = lastAsked;
-    if (q.pending.length === 0) q.firstArrival = q.lastArrival;
+    if (q.pending.length === 0) {
+      q.firstArrival = q.lastArrival;
+      q.streaming = q.flights > 0 || recentlyAnswered(q);
+    }
     q.pending.push(claim);
     if (q.pending.length >= maxBatch) send(q);
-    else if (q.flights === 0 && !q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
+    else if (q.flights > 0) q.resume = inOwnRequest(() => q.flights === 0 && !q.cancelTimer && sendWhenQuiet(q));
+    else if (!q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
   }
 
   function wait(q: Queue, ms: number): void {
     const due = now() + ms;
     q.cancelTimer = schedule(() => {
       q.cancelTimer = undefined;
-      // Nothing came during the pause after its last call: the caller is idle again.
-      if (q.pending.length === 0) queues.delete(q.key);
-      else sendWhenQuiet(q, now() - due);
+      sendWhenQuiet(q, now() - due);
     }, ms);
   }
 
   /** Sends what waits once no new value came for the gap, or the oldest has waited long enough; else waits. */
   function sendWhenQuiet(q: Queue, lateMs = 0): void {
+    if (q.pending.length === 0) return;
     const t = now();
+    const stream = q.streaming;
     // A streaming caller's requests are interleaved with everyone else's: its stream pauses when they all do.
-    let gapLeft = q.streaming ? streamGapMs - (t - lastAsked) : o.windowMs - (t - q.lastArrival);
+    let gapLeft = stream ? streamGapMs - (t - lastAsked) : o.windowMs - (t - q.lastArrival);
     const waitLeft = maxWaitMs - (t - q.firstArrival);
     // A timer that fires late ran after the event loop was busy, maybe with requests whose names have not reached
     // this queue yet: a stream's quiet is only believed once the loop has had a turn to read them.
-    if (q.streaming && lateMs > LATE_TIMER_MS) gapLeft = Math.max(gapLeft, LATE_TIMER_MS);
+    if (stream && lateMs > LATE_TIMER_MS) gapLeft = Math.max(gapLeft, LATE_TIMER_MS);
     // Timers keep whole milliseconds: one that fires a fraction early must not cost a lone lookup another timer.
     if (Math.min(gapLeft, waitLeft) <= TIMER_GRAIN_MS) send(q);
     else wait(q, Math.min(gapLeft, waitLeft));
@@ -156,20 +179,21 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
 
   function settle(q: Queue, batch: Claim[], found: Map<string, XUser> | undefined, failure?: unknown): void {
     q.flights--;
+    q.lastAnswer = now();
     // Released before anyone is answered, so that a joiner who must look up again makes a claim of its own.
     for (const c of batch) claims.delete(c.key);
     const foreignRetries = found === undefined && isCallersOwn(failure);
     for (const c of batch) {
       for (const w of c.waiters) {
         if (found) w.resolve(found.get(c.value));
-        else if (foreignRetries && w.caller !== q.caller) enqueue(w, q.by, c.value);
+        else if (foreignRetries && w.retry) w.retry();
         else w.reject(failure);
       }
     }
-    if (q.flights > 0 || q.cancelTimer) return;
-    if (q.pending.length > 0) sendWhenQuiet(q);
-    // A value that comes within a pause after the last call still belongs to the stream.
-    else wait(q, streamGapMs);
+    if (q.flights > 0) return;
+    const resume = q.resume;
+    q.resume = undefined;
+    resume?.();
   }
 
   return function lookupOne(creds: OAuthCredentials, by: LookupBy, value: string): Promise<XUser | undefined> {
@@ -177,6 +201,18 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
   };
 }
 
+/**
+ * A function that, whoever calls it, runs `f` as a continuation of the request that is running now: a promise's
+ * reactions run in the request that registered them (so on Workers, not in the one that happens to resolve it).
+ */
+function inOwnRequest(f: () => unknown): () => void {
+  let go!: () => void;
+  void new Promise<void>((resolve) => (go = resolve)).then(f);
+  return go;
+}
+
+/** Idle queues are kept a moment (a stream's pause) and swept once this many callers have one. */
+const SWEEP_AT = 1_000;
 const TIMER_GRAIN_MS = 1;
 /** A timer this late says the event loop was busy while it should have fired. */
 const LATE_TIMER_MS = 10;

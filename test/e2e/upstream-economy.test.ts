@@ -1,32 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createStaticCredentialStore } from "../../src/auth/credential-store";
-import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
-import { startHarness, type Harness } from "../helpers/harness";
-import { DEMO, signLegacyCall, type ClientCredentials } from "../helpers/legacy-client";
+import { DEMO, type ClientCredentials } from "../helpers/legacy-client";
+import { SECOND, startTwoCallers, type TwoCallers } from "../helpers/two-callers";
 
 /** Issue 17's scenarios through the app on loopback, the sandbox's users endpoints answering in 80 ms. */
-const SECOND: ClientCredentials = { ...DEMO, token: "38895958-second-access-token", tokenSecret: "second-token-secret" };
-const TOKENS = { ...DEMO_CREDENTIALS.tokens, [SECOND.token]: SECOND.tokenSecret };
 const RATE_LIMITED = '{"errors":[{"code":88,"message":"Rate limit exceeded."}]}';
 
-let h: Harness;
+let h: TwoCallers;
 afterEach(() => h?.close());
 
 async function start(sandbox: { lookupsPerWindow?: number; dailyLimitPerUser?: number } = {}) {
-  h = await startHarness({
-    sandbox: { tokens: TOKENS, lookupDelayMs: 80, ...sandbox },
-    app: { credentials: createStaticCredentialStore({ ...DEMO_CREDENTIALS, tokens: TOKENS }) },
-    listen: true,
-  });
+  h = await startTwoCallers({ lookupDelayMs: 80, ...sandbox });
 }
 
-const sign = (creds: ClientCredentials, name: string, path = "/1.1/direct_messages/new.json") =>
-  signLegacyCall({ url: h.proxyUrl + path, form: { screen_name: name, text: `to ${name}` }, creds });
-const post = (r: Request) => fetch(r);
-const send = (creds: ClientCredentials, name: string, path?: string) => post(sign(creds, name, path));
-/** Concurrent DMs as clients send them over their own connections: signed first, then all at once. */
-const burst = (asks: [ClientCredentials, string][]) => Promise.all(asks.map(([c, n]) => sign(c, n)).map(post));
-const lookupCalls = () => h.sandbox.stats.calls["users/lookup"] ?? 0;
+const send = (creds: ClientCredentials, name: string, path?: string) => h.send(creds, name, path);
+const burst = (asks: [ClientCredentials, string][]) => h.burst(asks);
+const lookupCalls = () => h.lookupCalls();
 const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `load_${from + i}`);
 
 /** Each caller sends to a known user first, so that only the recipients' lookups are counted after it. */

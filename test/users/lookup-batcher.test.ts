@@ -153,11 +153,17 @@ function arrive(time: ReturnType<typeof virtualTime>, lookupOne: ReturnType<type
 const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `load_${from + i}`);
 const LOOKUP_MS = 80;
 
+/** The batcher with its 2 ms window, in virtual time, against a users/lookup that answers in 80 ms. */
+function batcherWithSlowLookup(refused: Record<string, BridgeError> = {}) {
+  const time = virtualTime();
+  const up = slowLookup(time, LOOKUP_MS, refused);
+  const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+  return { time, up, lookupOne };
+}
+
 describe("adaptive batching against a users/lookup that answers in 80 ms", () => {
   it("a lone request costs one call, sent after the window and no later", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     let answeredAt: number | undefined;
     void lookupOne(creds("a"), "screen_name", "load_1").then(() => (answeredAt = time.now()));
     await time.runUntil(1_000);
@@ -166,9 +172,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("a caller whose stream has ended is idle again: its next lone request waits the window only", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     const answers = arrive(time, lookupOne, [["a", "load_0"], ["a", "load_1"]], 150);
     await time.runUntil(1_000);
     const later = lookupOne(creds("a"), "screen_name", "load_2");
@@ -183,9 +187,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("200 names arriving in a steady stream over 40 ms from one caller: two full calls", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     const answers = arrive(time, lookupOne, names(0, 200).map((n) => ["a", n]), 0.2);
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 200));
@@ -197,9 +199,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("names that arrive while a call is in flight wait for it, then go together once their stream pauses", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     // One every 5 ms, more than the window apart: without a call in flight, each would go alone.
     const answers = arrive(time, lookupOne, names(0, 17).map((n) => ["a", n]), 5);
     await time.runUntil(1_000);
@@ -212,9 +212,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("no name waits for company more than a second, however long its stream goes on", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     const answers = arrive(time, lookupOne, names(0, 60).map((n) => ["a", n]), 20);
     await time.runUntil(3_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
@@ -227,9 +225,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("1,000 names from two callers arriving over 100 ms: no more calls than 14", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     const answers = arrive(time, lookupOne, names(0, 1000).map((n, i) => [i % 2 ? "b" : "a", n]), 0.1);
     await time.runUntil(2_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
@@ -238,9 +234,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   });
 
   it("two callers naming the same 100 names at once: the second joins the first's calls", async () => {
-    const time = virtualTime();
-    const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup();
     const answers = arrive(time, lookupOne, names(0, 100).flatMap((n): [string, string][] => [["a", n], ["b", n]]), 0.1);
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 100).flatMap((n) => [n, n]));
@@ -253,9 +247,7 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     ["a spent quota (429)", new BridgeError("rate_limited", { xCode: 88, upstreamStatus: 429 })],
   ] as const) {
     it(`never hands one caller's failure, ${what}, to another caller who joined its call`, async () => {
-      const time = virtualTime();
-      const up = slowLookup(time, LOOKUP_MS, { a: failure });
-      const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+      const { time, up, lookupOne } = batcherWithSlowLookup({ a: failure });
       const answers = arrive(time, lookupOne, names(0, 10).flatMap((n): [string, string][] => [["a", n], ["b", n], ["c", n]]), 0.05);
       await time.runUntil(1_000);
       const settled = await Promise.allSettled(answers);
@@ -270,10 +262,8 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   }
 
   it("shares a failure of the upstream itself (a timeout) with everyone who waited on the call", async () => {
-    const time = virtualTime();
     const timeout = new BridgeError("upstream_timeout");
-    const up = slowLookup(time, LOOKUP_MS, { a: timeout });
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const { time, up, lookupOne } = batcherWithSlowLookup({ a: timeout });
     const answers = arrive(time, lookupOne, [["a", "load_1"], ["b", "load_1"]], 0.1);
     await time.runUntil(1_000);
     expect((await Promise.allSettled(answers)).map((s) => s.status === "rejected" && s.reason)).toEqual([timeout, timeout]);
