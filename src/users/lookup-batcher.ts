@@ -222,10 +222,11 @@ const LATE_TIMER_MS = 10;
  */
 const DEFAULT_STREAM_GAP_MS = 100;
 /**
- * No value waits longer for company. Only a caller sending to new names faster than a pause of the stream gap
- * waits this long, and such a caller needs full calls: 20 new names a second would spend a 900-call quota in 45 s.
+ * No value waits longer for company. Only a caller whose new names keep coming, without a pause of the stream gap,
+ * waits this long, and such a caller needs full calls: its quota (900 calls in 15 minutes) lasts at one call a
+ * second, and 20 new names a second sent as they come would spend it in under a minute.
  */
-const DEFAULT_MAX_WAIT_MS = 1_000;
+const DEFAULT_MAX_WAIT_MS = 1_500;
 
 const CALLERS_OWN_STATUS = new Set([401, 403, 429]);
 
