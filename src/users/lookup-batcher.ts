@@ -11,7 +11,7 @@ export interface LookupBatcherOptions {
   lookup: LookupUsers;
   /** How long an idle caller's lookups wait for company: sent once no new one came for this long. */
   windowMs: number;
-  /** The same for a caller whose lookups are already streaming (it has had a call in flight): a pause this long. */
+  /** The same for a caller in a burst of new values (10 or more gathered during a call): a pause this long. */
   streamGapMs?: number;
   /** Longest a value waits for company, in all, once its caller's calls are not in flight. */
   maxWaitMs?: number;
@@ -54,7 +54,9 @@ interface Queue {
   lastArrival: number;
   /** When its last call answered: a value that comes within a pause after that still belongs to its stream. */
   lastAnswer: number;
-  /** It has had a call in flight while these values came: they are a stream, worth waiting for. */
+  /** How many values its last call carried. */
+  lastSize: number;
+  /** Its values come in a burst (10 or more gathered during one call): worth waiting for, to fill calls. */
   streaming: boolean;
   flights: number;
   cancelTimer?: () => void;
@@ -66,9 +68,11 @@ interface Queue {
  * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows (the
  * upstream's quota, 900 calls per 15 minutes per token, is what is scarce):
  * - an idle caller's values go once no new one came for the window: a lone lookup waits the window, no more;
- * - values that arrive while one of the caller's calls is in flight wait for it, then go together once no caller
- *   has asked for anything for `streamGapMs` or the oldest has waited `maxWaitMs`; 100 waiting go at once. A
- *   burst of concurrent requests thus costs about one call per hundred names, however slowly they come in;
+ * - values that arrive while one of the caller's calls is in flight wait for it and go together in the next call
+ *   when it answers (a window after the newest); 100 waiting go at once;
+ * - but when 10 or more gathered (a burst: many concurrent requests), they go once no caller has asked for
+ *   anything for `streamGapMs` or the oldest has waited `maxWaitMs`, so that a burst costs about one call per
+ *   hundred names however slowly its requests come in;
  * - a value already waiting or in flight for any caller is not looked up again: its new waiters join it;
  * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
  *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
@@ -100,7 +104,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     let q = queues.get(key);
     if (!q) {
       if (queues.size >= SWEEP_AT) sweepIdle();
-      queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, lastAnswer: -Infinity, streaming: false, flights: 0 }));
+      queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, lastAnswer: -Infinity, lastSize: 0, streaming: false, flights: 0 }));
     }
     return q;
   }
@@ -126,11 +130,11 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     q.lastArrival = lastAsked;
     if (q.pending.length === 0) {
       q.firstArrival = q.lastArrival;
-      q.streaming = q.flights > 0 || recentlyAnswered(q);
+      q.streaming = recentlyAnswered(q) && q.lastSize >= BURST;
     }
     q.pending.push(claim);
     if (q.pending.length >= maxBatch) send(q);
-    else if (q.flights > 0) q.resume = inOwnRequest(() => q.flights === 0 && !q.cancelTimer && sendWhenQuiet(q));
+    else if (q.flights > 0) q.resume = inOwnRequest(() => q.flights === 0 && !q.cancelTimer && afterCall(q));
     else if (!q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
   }
 
@@ -140,6 +144,12 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
       q.cancelTimer = undefined;
       sendWhenQuiet(q, now() - due);
     }, ms);
+  }
+
+  /** Values that waited for a call: a burst if there are many, or the last call was one. */
+  function afterCall(q: Queue): void {
+    q.streaming = q.pending.length >= BURST || q.lastSize >= BURST;
+    sendWhenQuiet(q);
   }
 
   /** Sends what waits once no new value came for the gap, or the oldest has waited long enough; else waits. */
@@ -165,7 +175,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     if (batch.length === 0) return;
     q.pending = [];
     q.flights++;
-    q.streaming = true;
+    q.lastSize = batch.length;
     // Values that waited while the quota ran out are refused here too, without a call.
     const refused = o.refusal?.(q.creds, q.by);
     if (!refused) o.onSend?.(batch.length);
@@ -210,6 +220,9 @@ function inOwnRequest(f: () => unknown): () => void {
   void new Promise<void>((resolve) => (go = resolve)).then(f);
   return go;
 }
+
+/** Values gathered while one call was in flight that make a burst. */
+const BURST = 10;
 
 /** Idle queues are kept a moment (a stream's pause) and swept once this many callers have one. */
 const SWEEP_AT = 1_000;

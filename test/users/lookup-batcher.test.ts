@@ -171,18 +171,20 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     expect(answeredAt).toBe(2 + LOOKUP_MS);
   });
 
-  it("a caller whose stream has ended is idle again: its next lone request waits the window only", async () => {
+  it("a value that comes within a pause after a burst's call waits with it; after the pause, a lone one waits the window", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, [["a", "load_0"], ["a", "load_1"]], 150);
+    const burst = arrive(time, lookupOne, names(0, 10).map((n) => ["a", n]), 0.1);
+    await time.runUntil(150);
+    const inPause = lookupOne(creds("a"), "screen_name", "load_10");
     await time.runUntil(1_000);
-    const later = lookupOne(creds("a"), "screen_name", "load_2");
+    const later = lookupOne(creds("a"), "screen_name", "load_11");
     await time.runUntil(2_000);
-    expect([...(await Promise.all(answers)), await later].map((u) => u?.screen_name)).toEqual(["load_0", "load_1", "load_2"]);
-    // load_1 came within the pause after the first call (answered at 82): it waited for the stream to end.
-    expect(up.calls.map((c) => [c.at, c.values])).toEqual([
-      [2, ["load_0"]],
-      [250, ["load_1"]],
-      [1_002, ["load_2"]],
+    expect([...(await Promise.all(burst)), await inPause, await later].map((u) => u?.screen_name)).toEqual(names(0, 12));
+    // The burst's call answered at 82; load_10 came 150 ms in, and waited for 100 ms without a request.
+    expect(up.calls.map((c) => [Math.round(c.at), c.values.length])).toEqual([
+      [2, 10],
+      [250, 1],
+      [1_002, 1],
     ]);
   });
 
@@ -211,16 +213,30 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     ]);
   });
 
-  it("no name waits for company more than 1.5 s, however long its stream goes on", async () => {
-    const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, names(0, 90).map((n) => ["a", n]), 20);
-    await time.runUntil(4_000);
+  it("no name of a burst waits for company longer than maxWaitMs, however long the burst goes on", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, maxWaitMs: 300, schedule: time.schedule, now: time.now });
+    const answers = arrive(time, lookupOne, names(0, 80).map((n) => ["a", n]), 5);
+    await time.runUntil(2_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
-    // The name that came at 20 ms goes at 1,520 with the 75 after it; the rest once the stream has ended.
+    // 16 came during the first call: a burst. The name that came at 5 ms goes at 305 with the 60 after it; the
+    // rest once no request came for 100 ms.
     expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
       [2, 1],
-      [1520, 76],
-      [1880, 13],
+      [305, 61],
+      [495, 18],
+    ]);
+  });
+
+  it("values that come while a call is in flight, too few for a burst, go together as soon as it answers", async () => {
+    const { time, up, lookupOne } = batcherWithSlowLookup();
+    const answers = arrive(time, lookupOne, names(0, 5).map((n) => ["a", n]), 20);
+    await time.runUntil(1_000);
+    expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
+    expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
+      [2, 1],
+      [82, 4],
     ]);
   });
 
