@@ -13,7 +13,7 @@ export interface LookupBatcherOptions {
   windowMs: number;
   /** The same for a caller in a burst of new values (10 or more gathered during a call): a pause this long. */
   streamGapMs?: number;
-  /** Longest a value waits for company, in all, once its caller's calls are not in flight. */
+  /** Longest a value of a burst waits for company, from its arrival (it also waits for a call in flight). */
   maxWaitMs?: number;
   /** users/lookup takes at most 100 names or ids per call. */
   maxBatch?: number;
