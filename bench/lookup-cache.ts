@@ -1,11 +1,13 @@
 /**
  * Recipient resolution under a realistic mix: lookups per DM, the cache's hit ratio, and the memory one million
- * distinct names cost. Run: npm run bench:lookups
+ * distinct names cost; first, the users/lookup calls of issue 17's scenarios. Run: npm run bench:lookups
+ * (`-- --scenarios` for the scenarios alone).
  */
 import type { XUser } from "../src/core/x-types";
 import type { OAuthCredentials } from "../src/oauth/signature";
 import type { LookupBy } from "../src/users/lookup-batcher";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
+import { LOOKUP_DELAY_MS, runLookupScenarios } from "./lookup-scenarios";
 
 const DMS = 100_000;
 const SENDERS = 50;
@@ -88,6 +90,12 @@ async function measureMemory(names: number, maxEntries: number) {
   const after = process.memoryUsage().heapUsed;
   return { names, maxEntries, heapGrowthMiB: (after - before) / 2 ** 20, cached: directory.cacheSizes(), rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
+
+console.log(`upstream economy: users/lookup calls per scenario, lookups answering in ${LOOKUP_DELAY_MS} ms, the callers' own profiles cached first`);
+for (const r of await runLookupScenarios()) {
+  console.log(`  ${r.scenario}: ${r.calls} calls, ${(r.calls / r.names).toFixed(3)} per name; answers ${JSON.stringify(r.statuses)}`);
+}
+if (process.argv.includes("--scenarios")) process.exit(0);
 
 const mix = await measureMix();
 console.log(`mix: ${DMS} DMs from ${SENDERS} senders to a Zipf audience of ${AUDIENCE} (${UNKNOWN_SHARE * 100}% unknown names), ${IN_FLIGHT} in flight, ${UPSTREAM_LATENCY_MS} ms upstream`);

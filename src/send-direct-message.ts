@@ -6,6 +6,7 @@ import { parseMessageExtras } from "./core/message-extras";
 import type { Dialect, Rendered, RequestContext } from "./dialects/dialect";
 import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
+import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
 import type { XApi } from "./upstream/x-api";
 import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
@@ -48,6 +49,9 @@ export async function sendDirectMessage(
   );
   const legacy = dialect.parseRequest(params);
   const extras = parseMessageExtras(params);
+  // A message that cannot go costs no lookup either.
+  const refused = s.xApi.sendRefusal(creds);
+  if (refused) throw refused;
   const recipient = await s.users.resolve(legacy.recipient, creds);
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
   s.admitSend?.();
@@ -59,7 +63,10 @@ export async function sendDirectMessage(
     const sender = await s.users
       .resolve({ by: "id", value: senderIdOf(sent) }, creds)
       .catch(() => placeholderUser(senderIdOf(sent)));
-    return dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
+    const rendered = dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
+    // The client sees its DM quota as the upstream counts it, under its dialect's header names.
+    if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };
+    return rendered;
   } catch (err) {
     // An accepted message with an unreadable answer: the status tells the dialect to say it may have gone out.
     if (err instanceof BridgeError && err.kind === "upstream_bad_response") {

@@ -2,6 +2,7 @@ import type { DirectMessage } from "../core/direct-message";
 import type { BridgeError } from "../core/errors";
 import type { LegacyDmRequest } from "../core/legacy-request";
 import type { Param } from "../oauth/signature";
+import type { RateLimitHeaderNames } from "./rate-limit-headers";
 
 export type Format = "json" | "xml";
 
@@ -34,4 +35,6 @@ export interface Dialect {
   parseRequest(params: readonly Param[]): LegacyDmRequest;
   renderMessage(dm: DirectMessage, ctx: RequestContext): Rendered;
   renderError(err: BridgeError, ctx: RequestContext): Rendered;
+  /** The names its clients read the upstream's rate-limit state under, on a message and on an error. */
+  rateLimitHeaderNames: RateLimitHeaderNames;
 }

@@ -3,6 +3,7 @@ import { serializeJson, type JsonValue } from "../core/json";
 import { buildXmlDocument, XML_TYPE, type XmlDocumentOptions } from "../core/xml";
 import type { Format, Rendered } from "./dialect";
 import { describeBadResponse } from "./error-wording";
+import { rateLimitHeaders, type RateLimitHeaderNames } from "./rate-limit-headers";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -44,10 +45,12 @@ export const GATEWAY_ERRORS = {
 const AUTH_KINDS: ReadonlySet<ErrorKind> = new Set(["auth_missing", "auth_invalid", "auth_timestamp", "auth_replay"]);
 
 /**
- * Headers of an error answer: the upstream's rate-limit state, and on a 401 the Basic challenge these servers
- * sent, which is what makes a Basic-only client (Net::Twitter, curl --anyauth) send its password at all.
+ * Headers of an error answer: the upstream's rate-limit state under the dialect's names, and on a 401 the Basic
+ * challenge these servers sent, which is what makes a Basic-only client (Net::Twitter, curl --anyauth) send its
+ * password at all.
  */
-export function errorHeaders(e: BridgeError, status: number, realm: string): Record<string, string> | undefined {
-  if (status !== 401 || !AUTH_KINDS.has(e.kind)) return e.detail.headers;
-  return { ...e.detail.headers, "www-authenticate": `Basic realm="${realm}"` };
+export function errorHeaders(e: BridgeError, status: number, realm: string, names: RateLimitHeaderNames): Record<string, string> | undefined {
+  const limits = rateLimitHeaders(e.detail.headers, names);
+  if (status !== 401 || !AUTH_KINDS.has(e.kind)) return limits;
+  return { ...limits, "www-authenticate": `Basic realm="${realm}"` };
 }

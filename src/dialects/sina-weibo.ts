@@ -52,7 +52,7 @@ export function renderSinaError(e: BridgeError, ctx: RequestContext): Rendered {
   // Keeps the code's first three digits equal to the status when an upstream error keeps its own status.
   const code = Math.floor(tableCode / 100) === status ? tableCode : status * 100;
   const value = { request: ctx.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API"));
+  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API", "X-RateLimit"));
 }
 
 /**
@@ -69,6 +69,8 @@ export const sinaWeibo: Dialect = {
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
   renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+
+  rateLimitHeaderNames: "X-RateLimit",
 
   renderError: renderSinaError,
 };

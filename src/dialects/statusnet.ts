@@ -106,7 +106,7 @@ export const STATUSNET_ERRORS: LegacyErrorTable = {
 function renderStatusNetError(e: BridgeError, ctx: RequestContext): Rendered {
   const status = statusOf(e, STATUSNET_ERRORS);
   const value = { error: STATUSNET_ERRORS[e.kind][1](e), request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API"));
+  return renderDocument(ctx.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API", "X-RateLimit"));
 }
 
 /** StatusNet, GNU social and Jisko (seed 001), under `/api` or `/index.php/api` as those installs were reached. */
@@ -130,6 +130,8 @@ export const statusNet: Dialect = {
 
   renderMessage: (dm, ctx) =>
     renderDocument(ctx.format, "direct_message", toStatusNetMessage(dm, ctx.format), 200, { ...SEED_001_XML, rootAttributes: NAMESPACE }),
+
+  rateLimitHeaderNames: "X-RateLimit",
 
   renderError: renderStatusNetError,
 };

@@ -63,7 +63,7 @@ export function renderTwitter10Error(e: BridgeError, ctx: RequestContext): Rende
   const status = statusOf(e, TWITTER_1_0_ERRORS);
   const error = TWITTER_1_0_ERRORS[e.kind][1](e);
   const value = ctx.format === "xml" ? { request: ctx.requestPath, error } : { error, request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API"));
+  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API", "X-RateLimit"));
 }
 
 export const twitter10: Dialect = {
@@ -78,6 +78,8 @@ export const twitter10: Dialect = {
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
   renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+
+  rateLimitHeaderNames: "X-RateLimit",
 
   renderError: renderTwitter10Error,
 };

@@ -93,6 +93,8 @@ export const twitter11: Dialect = {
     return { status: 200, contentType: JSON_TYPE, body };
   },
 
+  rateLimitHeaderNames: "x-rate-limit",
+
   renderError(e): Rendered {
     const [, code, message] = TWITTER_1_1_ERRORS[e.kind];
     const errors = [{ code: e.detail.xCode ?? code, message: e.detail.xMessage ?? message(e) }];

@@ -23,6 +23,10 @@ export interface SandboxOptions {
   dailyLimitPerUser?: number;
   /** Keep only the newest this many events in `stats.events`, so a long benchmark does not grow the sandbox. */
   maxRecordedEvents?: number;
+  /** How long the users endpoints take to answer (X's take 100-300 ms): what batching is measured against. */
+  lookupDelayMs?: number;
+  /** Users calls a token may make per 15 minutes before the sandbox answers 429 code 88, as X's 900 (default). */
+  lookupsPerWindow?: number;
 }
 
 export interface SandboxStats {
@@ -33,6 +37,7 @@ export interface SandboxStats {
 }
 
 const ERROR = (code: number, message: string) => ({ errors: [{ code, message }] });
+const LOOKUP_WINDOW_MS = 15 * 60_000;
 
 export function createSandbox(o: SandboxOptions) {
   const seeded = createSandboxUsers();
@@ -77,6 +82,29 @@ export function createSandbox(o: SandboxOptions) {
   };
   app.use("/1.1/*", guard(false));
   app.use("/2/*", guard(true));
+
+  // The users endpoints answer late, and count against the token's 15-minute quota, stated on every answer.
+  const lookupWindows = new Map<string, { start: number; used: number }>();
+  const usersQuota = (v2: boolean) => async (c: Context<{ Variables: { token: string } }>, next: () => Promise<void>) => {
+    if (o.lookupDelayMs) await new Promise((r) => setTimeout(r, o.lookupDelayMs));
+    const limit = o.lookupsPerWindow ?? 900;
+    const now = o.clock();
+    let w = lookupWindows.get(c.get("token"));
+    if (!w || now - w.start >= LOOKUP_WINDOW_MS) lookupWindows.set(c.get("token"), (w = { start: now, used: 0 }));
+    w.used++;
+    const headers = {
+      "x-rate-limit-limit": String(limit),
+      "x-rate-limit-remaining": String(Math.max(0, limit - w.used)),
+      "x-rate-limit-reset": String(Math.ceil((w.start + LOOKUP_WINDOW_MS) / 1000)),
+    };
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    if (w.used > limit) return v2 ? c.json(problem(429, "Too Many Requests", "Too Many Requests"), 429) : c.json(ERROR(88, "Rate limit exceeded."), 429);
+    await next();
+  };
+  app.use("/1.1/users/*", usersQuota(false));
+  app.use("/2/users", usersQuota(true));
+  app.use("/2/users/by", usersQuota(true));
+  app.use("/2/users/by/*", usersQuota(true));
 
   const ownerOf = (token: string) => users.get(token.split("-")[0] ?? "") ?? users.get("776627022")!;
 
@@ -137,6 +165,7 @@ export function createSandbox(o: SandboxOptions) {
           return c.json(ERROR(88, "Rate limit exceeded."), 429);
       }
     }
+    for (const [name, value] of Object.entries(ledger.quota(sender))) c.header(name, value);
     return c.json({
       event: {
         type: "message_create",

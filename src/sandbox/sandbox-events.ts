@@ -33,6 +33,15 @@ export function createSendLedger(o: SendLedgerOptions) {
   const sentBy = new Map<string, number>();
   let nextEventId = 1855000000000000001n;
   return {
+    /** The sender's daily quota as X's answers state it in x-rate-limit-*. */
+    quota(sender: SandboxUser): Record<string, string> {
+      const used = sentBy.get(sender.user.id_str) ?? 0;
+      return {
+        "x-rate-limit-limit": String(o.dailyLimitPerUser),
+        "x-rate-limit-remaining": String(Math.max(0, o.dailyLimitPerUser - used)),
+        "x-rate-limit-reset": String(Math.floor(o.clock() / 1000) + 86_400),
+      };
+    },
     send(sender: SandboxUser, message: Omit<SentEvent, "id" | "sender_id">): SentEvent | SendRefusal {
       if ([...message.text].length > 10_000) return { refused: "too_long" };
       const recipient = o.users.get(message.recipient_id);

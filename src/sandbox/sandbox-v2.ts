@@ -104,6 +104,7 @@ export function registerV2Routes(app: Hono<V2Env>, s: SandboxV2Context): void {
       ...(mediaId ? { attachment: { type: "media", media: { id: String(mediaId) } } } : {}),
     });
     if ("refused" in outcome) return refuse(c, outcome);
+    for (const [name, value] of Object.entries(s.ledger.quota(sender))) c.header(name, value);
     const pair = [sender.user.id_str, recipientId].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     return c.json({ data: { dm_conversation_id: pair.join("-"), dm_event_id: outcome.id } }, 201);
   });

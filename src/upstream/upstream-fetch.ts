@@ -46,6 +46,8 @@ const PASSED_BACK_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-
 export interface UpstreamAnswer {
   status: number;
   json: unknown;
+  /** The upstream's rate-limit headers (PASSED_BACK_HEADERS), to keep its quota and pass them back on a send. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function fetchUpstreamJson(
   const json = parseJsonOrUndefined(text);
   if (response.ok) {
     if (json === undefined) throw new BridgeError("upstream_bad_response", { upstreamStatus: response.status });
-    return { status: response.status, json };
+    return { status: response.status, json, headers: passedBackHeaders(response) };
   }
   throw toError(response, json);
 }

@@ -1,6 +1,7 @@
 import { BridgeError } from "../core/errors";
 import { SCREEN_NAME, type XEventResponse, type XNewEventRequest } from "../core/x-types";
 import type { OAuthCredentials, Param } from "../oauth/signature";
+import { createRateLimits, withinQuota, type LimitedEndpoint } from "./rate-limits";
 import { fetchUpstreamJson, passedBackHeaders, type UpstreamResponse } from "./upstream-fetch";
 import { createUpstreamSigner } from "./upstream-signer";
 import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
@@ -16,11 +17,13 @@ const ID = /^[0-9]{1,20}$/;
  */
 export function createXApiV2(o: XApiOptions): XApi {
   const { endpoint, authorize } = createUpstreamSigner(o);
+  const limits = o.rateLimits ?? createRateLimits({ clock: o.clock });
 
-  async function get(path: string, query: Param[], creds: OAuthCredentials): Promise<unknown> {
+  async function get(path: string, query: Param[], creds: OAuthCredentials, quota?: LimitedEndpoint): Promise<unknown> {
     const url = endpoint(path, query);
     const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
-    return (await fetchUpstreamJson(o.fetch, { method: "GET", url: url.href, headers }, o.timeoutMs, toV2Error)).json;
+    const call = () => fetchUpstreamJson(o.fetch, { method: "GET", url: url.href, headers }, o.timeoutMs, toV2Error);
+    return (await (quota ? withinQuota(limits, creds, quota, call) : call())).json;
   }
 
   async function senderOf(conversationId: unknown, recipientId: string, creds: OAuthCredentials): Promise<string> {
@@ -42,14 +45,15 @@ export function createXApiV2(o: XApiOptions): XApi {
       if (by === "user_id") {
         const ids = values.filter((v) => ID.test(v));
         if (ids.length === 0) return [];
-        json = await get("/2/users", [["ids", ids.join(",")], fields], creds);
+        json = await get("/2/users", [["ids", ids.join(",")], fields], creds, "users/lookup");
       } else {
         const names = values.filter((v) => SCREEN_NAME.test(v));
         if (names.length === 0) return [];
+        // One name goes to users/show, unless that quota is spent and users/lookup's is not.
         json =
-          names.length === 1
-            ? await get(`/2/users/by/username/${names[0]}`, [fields], creds)
-            : await get("/2/users/by", [["usernames", names.join(",")], fields], creds);
+          names.length === 1 && !(limits.refusal(creds, "users/show") && !limits.refusal(creds, "users/lookup"))
+            ? await get(`/2/users/by/username/${names[0]}`, [fields], creds, "users/show")
+            : await get("/2/users/by", [["usernames", names.join(",")], fields], creds, "users/lookup");
       }
       // v2 answers 200 with only `errors` when nobody was found; a single lookup's `data` is an object.
       const data = (json as { data?: unknown } | undefined)?.data;
@@ -69,7 +73,7 @@ export function createXApiV2(o: XApiOptions): XApi {
         body: JSON.stringify({ text: data.text, ...(data.attachment ? { attachments: [{ media_id: data.attachment.media.id }] } : {}) }),
       };
       // Never retried: after an ambiguous failure the message may already be delivered.
-      const answer = await fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error);
+      const answer = await withinQuota(limits, creds, "events/new", () => fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error));
       const sent = (answer.json as { data?: { dm_event_id?: unknown; dm_conversation_id?: unknown } }).data;
       if (typeof sent?.dm_event_id !== "string" || !ID.test(sent.dm_event_id)) {
         throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
@@ -89,8 +93,15 @@ export function createXApiV2(o: XApiOptions): XApi {
           },
         },
       };
-      return { status: answer.status, json: event };
+      return { status: answer.status, json: event, headers: answer.headers };
     },
+
+    // Names are refused only when both endpoints that can look one up are spent.
+    lookupRefusal: (creds, by) => {
+      const many = limits.refusal(creds, "users/lookup");
+      return by === "user_id" || !many ? many : limits.refusal(creds, "users/show") && many;
+    },
+    sendRefusal: (creds) => limits.refusal(creds, "events/new"),
   };
 }
 

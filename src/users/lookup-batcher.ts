@@ -4,29 +4,82 @@ import type { OAuthCredentials } from "../oauth/signature";
 
 export type LookupBy = "screen_name" | "user_id";
 export type LookupUsers = (creds: OAuthCredentials, by: LookupBy, values: readonly string[]) => Promise<XUser[]>;
+/** The error to answer at once, without an upstream call, while the caller's lookup quota is spent. */
+export type LookupRefusal = (creds: OAuthCredentials, by: LookupBy) => BridgeError | undefined;
 
 export interface LookupBatcherOptions {
   lookup: LookupUsers;
-  /** How long a batch waits for company before it is sent. */
+  /** How long an idle caller's lookups wait for company: sent once no new one came for this long. */
   windowMs: number;
+  /** The same for a caller in a burst of new values (10 or more gathered during a call): a pause this long. */
+  streamGapMs?: number;
+  /** Longest a value of a burst waits for company, from its arrival (it also waits for a call in flight). */
+  maxWaitMs?: number;
   /** users/lookup takes at most 100 names or ids per call. */
   maxBatch?: number;
   /** Runs `run` after `ms`; returns a cancel function. */
   schedule?: (run: () => void, ms: number) => () => void;
+  /** Milliseconds, for the time since a caller's last new value; the scheduler's own clock. */
+  now?: () => number;
+  refusal?: LookupRefusal;
+  /** Told of every users/lookup call sent, with the number of values it carries. */
+  onSend?: (values: number) => void;
 }
 
-interface Batch {
+interface Waiter {
+  caller: string;
+  creds: OAuthCredentials;
+  resolve(user: XUser | undefined): void;
+  reject(err: unknown): void;
+  /** Set when it joins another caller's value: looks it up again, from its own request (see `inOwnRequest`). */
+  retry?: () => void;
+}
+
+/** One value waiting to be looked up or in flight, for whichever caller asked first, and everyone waiting on it. */
+interface Claim {
+  key: string;
+  value: string;
+  waiters: Waiter[];
+}
+
+/** One caller's values of one kind: waiting to be sent, and how many of its calls are in flight. */
+interface Queue {
+  key: string;
+  caller: string;
   creds: OAuthCredentials;
   by: LookupBy;
-  waiters: Map<string, { resolve(user: XUser | undefined): void; reject(err: unknown): void }[]>;
-  sent: boolean;
+  pending: Claim[];
+  /** When the oldest and the newest pending values arrived. */
+  firstArrival: number;
+  lastArrival: number;
+  /** When its last call answered: a value that comes within a pause after that still belongs to its stream. */
+  lastAnswer: number;
+  /** How many values its last call carried. */
+  lastSize: number;
+  /** Its values come in a burst (10 or more gathered during one call): worth waiting for, to fill calls. */
+  streaming: boolean;
+  flights: number;
   cancelTimer?: () => void;
+  /** Set while values wait for a call in flight: carries on from the newest one's own request once it answers. */
+  resume?: () => void;
 }
 
 /**
- * Gathers concurrent lookups of one caller into users/lookup calls of up to 100 values. A value missing from the
- * answer resolves to undefined for its own waiters only; a failed call rejects exactly the waiters it carried.
- * Values are expected normalized (lower-case names).
+ * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows (the
+ * upstream's quota, 900 calls per 15 minutes per token, is what is scarce):
+ * - an idle caller's values go once no new one came for the window: a lone lookup waits the window, no more;
+ * - values that arrive while one of the caller's calls is in flight wait for it and go together in the next call
+ *   when it answers (a window after the newest); 100 waiting go at once;
+ * - but when 10 or more gathered (a burst: many concurrent requests), they go once no caller has asked for
+ *   anything for `streamGapMs` or the oldest has waited `maxWaitMs`, so that a burst costs about one call per
+ *   hundred names however slowly its requests come in;
+ * - a value already waiting or in flight for any caller is not looked up again: its new waiters join it;
+ * - a joiner is never given another caller's own failure (a refused token, a spent quota): it looks the value up
+ *   again with its own credentials. Failures of the upstream itself (a timeout, a 5xx) are everyone's.
+ * A value missing from the answer resolves to undefined. Values are expected normalized (lower-case names).
+ *
+ * Timers and calls are always started from the request of a value that waits for them: on Workers, what one
+ * request starts is cancelled when it ends, and another request's values must not hang on it.
  */
 export function createLookupBatcher(o: LookupBatcherOptions) {
   const maxBatch = o.maxBatch ?? 100;
@@ -36,47 +89,165 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
       const timer = setTimeout(run, ms);
       return () => clearTimeout(timer);
     });
-  const open = new Map<string, Batch>();
+  const now = o.now ?? (() => performance.now());
+  const streamGapMs = o.streamGapMs ?? Math.max(o.windowMs, DEFAULT_STREAM_GAP_MS);
+  const maxWaitMs = o.maxWaitMs ?? Math.max(o.windowMs, DEFAULT_MAX_WAIT_MS);
+  const claims = new Map<string, Claim>();
+  const queues = new Map<string, Queue>();
+  /** When any caller last asked for a value: while requests keep coming, a stream has not ended. */
+  let lastAsked = 0;
 
-  async function send(key: string, batch: Batch): Promise<void> {
-    if (batch.sent) return;
-    batch.sent = true;
-    // A batch sent because it filled up must not stay reachable from its pending timer.
-    batch.cancelTimer?.();
-    if (open.get(key) === batch) open.delete(key);
-    const values = [...batch.waiters.keys()];
-    let found: Map<string, XUser>;
-    try {
-      const users = await lookupRetryingOnce(o.lookup, batch.creds, batch.by, values);
-      found = new Map(users.map((u) => [batch.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]));
-    } catch (err) {
-      // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
-      if (!(err instanceof BridgeError && err.kind === "recipient_not_found")) {
-        for (const ws of batch.waiters.values()) for (const w of ws) w.reject(err);
-        return;
-      }
-      found = new Map();
+  const recentlyAnswered = (q: Queue) => now() - q.lastAnswer < streamGapMs;
+
+  function queueOf(w: Waiter, by: LookupBy): Queue {
+    const key = `${w.caller}\n${by}`;
+    let q = queues.get(key);
+    if (!q) {
+      if (queues.size >= SWEEP_AT) sweepIdle();
+      queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, lastAnswer: -Infinity, lastSize: 0, streaming: false, flights: 0 }));
     }
-    for (const [value, ws] of batch.waiters) for (const w of ws) w.resolve(found.get(value));
+    return q;
+  }
+
+  function sweepIdle(): void {
+    for (const [key, q] of queues) if (q.flights === 0 && q.pending.length === 0 && !q.cancelTimer && !recentlyAnswered(q)) queues.delete(key);
+  }
+
+  function enqueue(w: Waiter, by: LookupBy, value: string): void {
+    const refused = o.refusal?.(w.creds, by);
+    if (refused) return w.reject(refused);
+    lastAsked = now();
+    const key = `${by}\n${value}`;
+    const joined = claims.get(key);
+    if (joined) {
+      if (joined.waiters[0]!.caller !== w.caller) w.retry = inOwnRequest(() => enqueue(w, by, value));
+      joined.waiters.push(w);
+      return;
+    }
+    const claim: Claim = { key, value, waiters: [w] };
+    claims.set(key, claim);
+    const q = queueOf(w, by);
+    q.lastArrival = lastAsked;
+    if (q.pending.length === 0) {
+      q.firstArrival = q.lastArrival;
+      q.streaming = recentlyAnswered(q) && q.lastSize >= BURST;
+    }
+    q.pending.push(claim);
+    if (q.pending.length >= maxBatch) send(q);
+    else if (q.flights > 0) q.resume = inOwnRequest(() => q.flights === 0 && !q.cancelTimer && afterCall(q));
+    else if (!q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
+  }
+
+  function wait(q: Queue, ms: number): void {
+    const due = now() + ms;
+    q.cancelTimer = schedule(() => {
+      q.cancelTimer = undefined;
+      sendWhenQuiet(q, now() - due);
+    }, ms);
+  }
+
+  /** Values that waited for a call: a burst if there are many, or the last call was one. */
+  function afterCall(q: Queue): void {
+    q.streaming = q.pending.length >= BURST || q.lastSize >= BURST;
+    sendWhenQuiet(q);
+  }
+
+  /** Sends what waits once no new value came for the gap, or the oldest has waited long enough; else waits. */
+  function sendWhenQuiet(q: Queue, lateMs = 0): void {
+    if (q.pending.length === 0) return;
+    const t = now();
+    const stream = q.streaming;
+    // A streaming caller's requests are interleaved with everyone else's: its stream pauses when they all do.
+    let gapLeft = stream ? streamGapMs - (t - lastAsked) : o.windowMs - (t - q.lastArrival);
+    const waitLeft = maxWaitMs - (t - q.firstArrival);
+    // A timer that fires late ran after the event loop was busy, maybe with requests whose names have not reached
+    // this queue yet: a stream's quiet is only believed once the loop has had a turn to read them.
+    if (stream && lateMs > LATE_TIMER_MS) gapLeft = Math.max(gapLeft, LATE_TIMER_MS);
+    // Timers keep whole milliseconds: one that fires a fraction early must not cost a lone lookup another timer.
+    if (Math.min(gapLeft, waitLeft) <= TIMER_GRAIN_MS) send(q);
+    else wait(q, Math.min(gapLeft, waitLeft));
+  }
+
+  function send(q: Queue): void {
+    q.cancelTimer?.();
+    q.cancelTimer = undefined;
+    const batch = q.pending;
+    if (batch.length === 0) return;
+    q.pending = [];
+    q.flights++;
+    q.lastSize = batch.length;
+    // Values that waited while the quota ran out are refused here too, without a call.
+    const refused = o.refusal?.(q.creds, q.by);
+    if (!refused) o.onSend?.(batch.length);
+    const answer = refused ? Promise.reject(refused) : lookupRetryingOnce(o.lookup, q.creds, q.by, batch.map((c) => c.value));
+    answer.then(
+      (users) => settle(q, batch, new Map(users.map((u) => [q.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]))),
+      // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
+      (err) => settle(q, batch, err instanceof BridgeError && err.kind === "recipient_not_found" ? new Map() : undefined, err),
+    );
+  }
+
+  function settle(q: Queue, batch: Claim[], found: Map<string, XUser> | undefined, failure?: unknown): void {
+    q.flights--;
+    q.lastAnswer = now();
+    // Released before anyone is answered, so that a joiner who must look up again makes a claim of its own.
+    for (const c of batch) claims.delete(c.key);
+    const foreignRetries = found === undefined && isCallersOwn(failure);
+    for (const c of batch) {
+      for (const w of c.waiters) {
+        if (found) w.resolve(found.get(c.value));
+        else if (foreignRetries && w.retry) w.retry();
+        else w.reject(failure);
+      }
+    }
+    if (q.flights > 0) return;
+    const resume = q.resume;
+    q.resume = undefined;
+    resume?.();
   }
 
   return function lookupOne(creds: OAuthCredentials, by: LookupBy, value: string): Promise<XUser | undefined> {
-    const key = `${creds.consumerKey}\n${creds.token}\n${by}`;
-    let batch = open.get(key);
-    if (!batch) {
-      const created: Batch = { creds, by, waiters: new Map(), sent: false };
-      open.set(key, created);
-      created.cancelTimer = schedule(() => void send(key, created), o.windowMs);
-      batch = created;
-    }
-    const b = batch;
-    return new Promise((resolve, reject) => {
-      const ws = b.waiters.get(value) ?? [];
-      ws.push({ resolve, reject });
-      b.waiters.set(value, ws);
-      if (b.waiters.size >= maxBatch) void send(key, b);
-    });
+    return new Promise((resolve, reject) => enqueue({ caller: `${creds.consumerKey}\n${creds.token}`, creds, resolve, reject }, by, value));
   };
+}
+
+/**
+ * A function that, whoever calls it, runs `f` as a continuation of the request that is running now: a promise's
+ * reactions run in the request that registered them (so on Workers, not in the one that happens to resolve it).
+ */
+function inOwnRequest(f: () => unknown): () => void {
+  let go!: () => void;
+  void new Promise<void>((resolve) => (go = resolve)).then(f);
+  return go;
+}
+
+/** Values gathered while one call was in flight that make a burst. */
+const BURST = 10;
+
+/** Idle queues are kept a moment (a stream's pause) and swept once this many callers have one. */
+const SWEEP_AT = 1_000;
+const TIMER_GRAIN_MS = 1;
+/** A timer this late says the event loop was busy while it should have fired. */
+const LATE_TIMER_MS = 10;
+/**
+ * No request for this long ends a stream of lookups: about one lookup's time (X answers in 100-300 ms), longer
+ * than most stalls of a busy event loop, which would otherwise split a burst into needless calls.
+ */
+const DEFAULT_STREAM_GAP_MS = 100;
+/**
+ * No value waits longer for company. Only a caller whose new names keep coming, without a pause of the stream gap,
+ * waits this long, and such a caller needs full calls: its quota (900 calls in 15 minutes) lasts at one call a
+ * second, and 20 new names a second sent as they come would spend it in under a minute.
+ */
+const DEFAULT_MAX_WAIT_MS = 1_500;
+
+const CALLERS_OWN_STATUS = new Set([401, 403, 429]);
+
+/** A failure that says something about the caller's credentials or quota, not about the upstream or the values. */
+export function isCallersOwn(err: unknown): boolean {
+  if (!(err instanceof BridgeError)) return false;
+  if (err.kind === "rate_limited" || err.kind.startsWith("auth_")) return true;
+  return err.detail.upstreamStatus !== undefined && CALLERS_OWN_STATUS.has(err.detail.upstreamStatus);
 }
 
 /** A lookup is an idempotent GET: one more try after a connection failure is safe (a timeout is not retried). */

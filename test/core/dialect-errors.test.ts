@@ -19,11 +19,12 @@ describe("every dialect's error documents", () => {
     });
   });
 
-  it("pass the upstream's rate-limit headers back with a rate-limit error", () => {
-    const headers = { "x-rate-limit-remaining": "0", "x-rate-limit-reset": "1800000000" };
-    for (const d of DIALECTS) {
-      const r = d.renderError(new BridgeError("rate_limited", { headers }), { format: "xml", requestPath: "/x.xml" });
-      expect(r.headers).toMatchObject(headers);
-    }
+  it("pass the upstream's rate-limit headers back with a rate-limit error, under each dialect's own names", () => {
+    const headers = { "x-rate-limit-remaining": "0", "x-rate-limit-reset": "1800000000", "retry-after": "60" };
+    const passed = Object.fromEntries(
+      DIALECTS.map((d) => [d.name, d.renderError(new BridgeError("rate_limited", { headers }), { format: "xml", requestPath: "/x.xml" }).headers]),
+    );
+    const renamed = { "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1800000000", "retry-after": "60" };
+    expect(passed).toEqual({ "twitter-1.1": headers, "twitter-1.0": renamed, "sina-weibo": renamed, statusnet: renamed });
   });
 });

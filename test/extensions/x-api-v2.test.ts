@@ -73,6 +73,24 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
     expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["1"]);
   });
 
+  it("keeps users/show (one name) and users/lookup (many) apart: with the first spent, one name goes to the second", async () => {
+    const h = await start("v2");
+    const reset = String(Math.floor(Date.now() / 1000) + 600);
+    h.sandbox.setFault("2/users/by/username/:username", { kind: "status", status: 429, body: '{"title":"Too Many Requests","status":429}', headers: { "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset } });
+    expect((await send(h, { screen_name: "theSeanCook", text: "a" })).status).toBe(429);
+    const ok = await send(h, { screen_name: "dougw", text: "b" });
+    expect(ok.status).toBe(200);
+    expect(h.sandbox.stats.calls).toMatchObject({ "2/users/by/username/:username": 1, "2/users/by": 1 });
+    expect(h.sandbox.stats.lookups).toContainEqual(["dougw"]);
+    h.sandbox.setFault("2/users/by", { kind: "status", status: 429, body: '{"title":"Too Many Requests","status":429}', headers: { "x-rate-limit-reset": reset } });
+    expect((await send(h, { screen_name: "igudo", text: "c" })).status).toBe(429);
+    const calls = { ...h.sandbox.stats.calls };
+    const refused = await send(h, { screen_name: "noradio", text: "d" });
+    expect([refused.status, refused.headers.get("x-rate-limit-reset")]).toEqual([429, reset]);
+    expect(h.sandbox.stats.calls).toEqual(calls);
+    expect((await send(h, { screen_name: "dougw", text: "e" })).status).toBe(200);
+  });
+
   it("answers 401/32 when the upstream refuses the proxy's signature, and 504 on a hang without a second try", async () => {
     const bad = await start("v2", { sandbox: { tokens: { "776627022-demo-access-token": "another-secret" } } });
     const res = await send(bad, { user_id: "38895958", text: "x" });

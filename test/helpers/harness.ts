@@ -1,4 +1,4 @@
-import { serve, type ServerType } from "@hono/node-server";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import type { AppDeps, createApp, LogLine } from "../../src/app";
 import { createAppFromConfig } from "../../src/app-from-config";
@@ -95,7 +95,10 @@ export async function startHarness(
 }
 
 async function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServerType> {
-  const server: ServerType = serve({ fetch, port: 0, hostname: "127.0.0.1" });
+  const server: ServerType = createAdaptorServer({ fetch });
+  // Node's default backlog (511) drops the SYNs of a burst of a thousand clients, which retry a second later: the
+  // burst would arrive in waves that no real deployment's clients make.
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 4_096 });
   await new Promise((resolve) => server.once("listening", resolve));
   return server;
 }

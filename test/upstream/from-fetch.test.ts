@@ -24,7 +24,7 @@ describe("fromFetch", () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const upstream = fromFetch(fetch);
     const answer = await fetchUpstreamJson(upstream, { method: "POST", url: `${base}/ok?a=1`, headers: { authorization: "OAuth x" }, body: "{}" }, 1_000);
-    expect(answer).toEqual({ status: 200, json: { id_str: "1" } });
+    expect(answer).toEqual({ status: 200, json: { id_str: "1" }, headers: {} });
     expect(seen).toEqual(["POST /ok?a=1 OAuth x {}"]);
     const hung = await fetchUpstreamJson(upstream, { method: "GET", url: `${base}/hang`, headers: {} }, 100).catch((e: BridgeError) => e.kind);
     expect(hung).toBe("upstream_timeout");

@@ -34,7 +34,7 @@ describe("createUndiciFetch", () => {
     client = createUndiciFetch();
     for (let i = 0; i < 20; i++) {
       const answer = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/x?i=${i}`, headers: { authorization: "OAuth a" }, body: '{"t":"é"}' }, 1_000);
-      expect(answer).toEqual({ status: 200, json: { ok: "ü" } });
+      expect(answer).toEqual({ status: 200, json: { ok: "ü" }, headers: { "x-rate-limit-remaining": "7" } });
     }
     expect(seen[19]).toBe('POST /x?i=19 OAuth a 10 {"t":"é"}');
     // Twenty calls, at most two connections (the pool may open a second while the first is being released).
@@ -71,7 +71,7 @@ describe("createUndiciFetch", () => {
     });
     client = createUndiciFetch();
     const answer = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/chunks`, headers: {}, body: "{}" }, 1_000);
-    expect(answer).toEqual({ status: 200, json: { id_str: "1234567890123456789", text: "ü" } });
+    expect(answer).toEqual({ status: 200, json: { id_str: "1234567890123456789", text: "ü" }, headers: {} });
     const reset = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/reset`, headers: {}, body: "{}" }, 1_000).catch((e: BridgeError) => e.kind);
     expect(reset).toBe("upstream_unreachable");
   });
@@ -118,7 +118,7 @@ describe("createUndiciFetch", () => {
     const queued = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/queued`, headers: {}, body: "{}" }, 100).catch((e: BridgeError) => e.kind);
     expect(queued).toBe("upstream_timeout");
     releaseFirst();
-    expect(await first).toEqual({ status: 200, json: {} });
+    expect(await first).toEqual({ status: 200, json: {}, headers: {} });
     await new Promise((r) => setTimeout(r, 200));
     expect(seen).toEqual(["/first"]);
   });

@@ -38,3 +38,37 @@ describe("user directory shared by many callers", () => {
     expect(second).not.toHaveProperty("blocked_by");
   });
 });
+
+describe("the directory's observer", () => {
+  it("is told of memory hits, misses and each users/lookup call with its size", async () => {
+    const events: string[] = [];
+    const observer = {
+      cacheHit: (tier: string) => events.push(`hit:${tier}`),
+      cacheMiss: () => events.push("miss"),
+      lookupSent: (n: number) => events.push(`sent:${n}`),
+    };
+    const lookup = async (_c: OAuthCredentials, _by: LookupBy, values: readonly string[]): Promise<XUser[]> =>
+      values.filter((v) => v === "ann").map(() => ({ ...ann }));
+    const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, observer);
+    await Promise.allSettled([users.resolve({ by: "screen_name", value: "ann" }, creds("a")), users.resolve({ by: "screen_name", value: "ghost" }, creds("a"))]);
+    expect(events).toEqual(["miss", "miss", "sent:2"]);
+    events.length = 0;
+    await users.resolve({ by: "screen_name", value: "Ann" }, creds("b"));
+    await users.resolve({ by: "id", value: "1" }, creds("b"));
+    await expect(users.resolve({ by: "screen_name", value: "ghost" }, creds("b"))).rejects.toMatchObject({ kind: "recipient_not_found" });
+    expect(events).toEqual(["hit:memory", "hit:memory", "hit:memory"]);
+  });
+
+  it("refuses a name that needs a lookup at once while the caller's quota is spent, but still answers cached names", async () => {
+    let calls = 0;
+    const lookup = async (): Promise<XUser[]> => (calls++, [{ ...ann }]);
+    const limited = new BridgeError("rate_limited", { xCode: 88 });
+    let spent = false;
+    const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, undefined, (c) => (spent && c.token === "a" ? limited : undefined));
+    await users.resolve({ by: "screen_name", value: "ann" }, creds("a"));
+    spent = true;
+    expect((await users.resolve({ by: "screen_name", value: "ann" }, creds("a"))).id_str).toBe("1");
+    await expect(users.resolve({ by: "screen_name", value: "bob" }, creds("a"))).rejects.toBe(limited);
+    expect(calls).toBe(1);
+  });
+});
