@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps) {
   const xApi = deps.upstreamApi === "v2" ? createXApiV2(upstream) : createXApi(upstream);
   const services: SendServices = {
     xApi,
-    users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore, undefined, xApi.lookupRefusal),
+    users: createUserDirectory(xApi.lookupUsers, deps.userCache ?? DEFAULT_USER_DIRECTORY, deps.sharedUserStore, deps.observer, xApi.lookupRefusal),
     maxBodyBytes: deps.maxBodyBytes ?? 65_536,
     publicBaseUrl: deps.publicBaseUrl,
     trustForwardedHeaders: deps.trustForwardedHeaders ?? false,

@@ -1,18 +1,16 @@
 import type { BridgeError } from "./core/errors";
 import type { FetchLike } from "./upstream/upstream-fetch";
+import type { UserDirectoryObserver } from "./users/user-directory";
 
 /**
  * What the app reports as it works, for a metrics backend to count (Prometheus on Node, nothing on Workers). Every
  * label is from a fixed set: never a screen name, an id, a token or a text.
  */
-export interface AppObserver {
+export interface AppObserver extends UserDirectoryObserver {
   requestStarted(): void;
   requestEnded(labels: { dialect: string; format: string; status: number }, seconds: number): void;
   refused(reason: RefusalReason): void;
   upstreamCall(endpoint: UpstreamEndpoint, status: string, seconds: number): void;
-  /** One users/lookup call (v1.1) or v2 users lookup, with the number of names or ids it carried. */
-  lookupSent(values: number): void;
-  cacheResult(result: "hit" | "miss"): void;
 }
 
 export type RefusalReason = "bad_signature" | "replay" | "stale_timestamp" | "budget" | "body_too_large" | "unavailable";
@@ -51,20 +49,10 @@ export function upstreamEndpoint(url: string): UpstreamEndpoint {
   return "other";
 }
 
-/** How many names or ids one lookup carried: the comma-separated value of its one query parameter. */
-export function lookupValues(url: string): number {
-  const q = new URL(url).searchParams;
-  const list = q.get("screen_name") ?? q.get("user_id") ?? q.get("usernames") ?? q.get("ids");
-  return list ? list.split(",").length : 1;
-}
-
 /** The upstream client, counted: calls by endpoint and status ("error" when no answer came), and their duration. */
 export function observeFetch(fetch: FetchLike, observer: AppObserver, clock: () => number): FetchLike {
   return async (request) => {
     const endpoint = upstreamEndpoint(request.url);
-    if (endpoint === "users/lookup" || (endpoint === "v2/users" && !request.url.includes("/2/users/me"))) {
-      observer.lookupSent(lookupValues(request.url));
-    }
     const started = clock();
     try {
       const response = await fetch(request);

@@ -41,8 +41,8 @@ export function createPrometheusMetrics() {
   });
   const cache = new Counter({
     name: "dm_bridge_user_cache_total",
-    help: "Recipients and senders resolved from the user cache (hit) or needing a lookup (miss).",
-    labelNames: ["result"],
+    help: "Names and ids resolved from the user cache (hit, from this process's memory or the shared tier) or needing a lookup (miss).",
+    labelNames: ["result", "tier"],
     registers: [registry],
   });
   const lookups = new Counter({ name: "dm_bridge_lookups_total", help: "User lookup calls sent to the X API.", registers: [registry] });
@@ -60,7 +60,7 @@ export function createPrometheusMetrics() {
   });
   const inFlight = new Gauge({ name: "dm_bridge_requests_in_flight", help: "Requests being handled now.", registers: [registry] });
   for (const reason of REFUSALS) refusals.inc({ reason }, 0);
-  for (const result of ["hit", "miss"]) cache.inc({ result }, 0);
+  for (const [result, tier] of [["hit", "memory"], ["hit", "shared"], ["miss", "none"]]) cache.inc({ result, tier }, 0);
   lookups.inc(0);
 
   const observer: AppObserver = {
@@ -75,11 +75,12 @@ export function createPrometheusMetrics() {
       upstream.inc({ endpoint, status });
       upstreamSeconds.observe({ endpoint }, seconds);
     },
-    lookupSent(values) {
+    lookupSent(names) {
       lookups.inc();
-      lookupNames.observe(values);
+      lookupNames.observe(names);
     },
-    cacheResult: (result) => cache.inc({ result }),
+    cacheHit: (tier) => cache.inc({ result: "hit", tier }),
+    cacheMiss: () => cache.inc({ result: "miss", tier: "none" }),
   };
 
   /** One scrape: this process's registry, or every worker's summed by the primary when running as a cluster. */

@@ -40,6 +40,10 @@ describe("GET /metrics on a real sidecar", () => {
     expect(lookups).toBeGreaterThanOrEqual(2);
     expect(m.get("dm_bridge_lookup_names_count")).toBe(lookups);
     expect(m.get('dm_bridge_upstream_requests_total{endpoint="users/lookup",status="200"}')).toBe(lookups);
+    // dougw, user_2 and the sender's own profile were new; the second message's sender was then known.
+    expect(m.get('dm_bridge_user_cache_total{result="miss",tier="none"}')).toBe(3);
+    expect(m.get('dm_bridge_user_cache_total{result="hit",tier="memory"}')).toBe(1);
+    expect(m.get('dm_bridge_user_cache_total{result="hit",tier="shared"}')).toBe(0);
     // This scrape is the one request in flight.
     expect(m.get("dm_bridge_requests_in_flight")).toBe(1);
     expect(m.has("process_cpu_user_seconds_total")).toBe(true);

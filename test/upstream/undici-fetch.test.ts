@@ -95,10 +95,10 @@ describe("createUndiciFetch", () => {
     });
     client = createUndiciFetch();
     const post = (path: string) => fetchUpstreamJson(client, { method: "POST", url: `${up.url}${path}`, headers: {}, body: "{}" }, 1_000);
-    expect(await post("/continue")).toEqual({ status: 200, json: { url: "/continue" } });
-    expect(await post("/hints")).toEqual({ status: 200, json: { url: "/hints" } });
-    expect(await fetchUpstreamJson(client, { method: "GET", url: `${up.url}/get`, headers: {} }, 1_000)).toEqual({ status: 200, json: { url: "/get" } });
-    expect(await post("/split")).toEqual({ status: 200, json: { split: true } });
+    expect(await post("/continue")).toEqual({ status: 200, json: { url: "/continue" }, headers: {} });
+    expect(await post("/hints")).toEqual({ status: 200, json: { url: "/hints" }, headers: {} });
+    expect(await fetchUpstreamJson(client, { method: "GET", url: `${up.url}/get`, headers: {} }, 1_000)).toEqual({ status: 200, json: { url: "/get" }, headers: {} });
+    expect(await post("/split")).toEqual({ status: 200, json: { split: true }, headers: {} });
     for (let i = 0; i < 5; i++) expect((await post(`/again${i}`)).status).toBe(200);
     expect(posts).toBe(8);
     expect(up.connections()).toBeLessThanOrEqual(2);
