@@ -13,8 +13,8 @@ export interface DrainOptions {
 
 /**
  * A signal repeated within this time is the same stop delivered twice, not an operator insisting: a stop sent to the
- * process group reaches this process directly and again through `npm start`, which forwards it (measured: 1 ms
- * apart). A second signal later than this exits at once.
+ * process group reaches this process directly and again through `npm start`, which forwards it a millisecond
+ * later. A second signal later than this exits at once.
  */
 export const REPEATED_SIGNAL_MS = 1_000;
 

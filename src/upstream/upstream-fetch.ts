@@ -80,9 +80,9 @@ export function fetchWithDeadline<T>(
   read: (response: UpstreamResponse) => Promise<T>,
 ): Promise<{ response: UpstreamResponse; body: T }> {
   // The deadline is our own timer, cleared on the answer, not only a signal given to the client: fetch follows a
-  // signal through a weak reference, and once that is collected the abort never arrives and the call hangs (seen
-  // in the soak); AbortSignal.timeout also kept every request alive for the whole timeout. One promise settled by
-  // whichever comes first, rather than two Promise.race calls: each race cost a promise and a microtask per input.
+  // signal through a weak reference, and once that is collected the abort never arrives and the call hangs;
+  // AbortSignal.timeout would also keep every request alive for the whole timeout (docs/benchmarks.md). One promise
+  // settled by whichever comes first: a Promise.race would cost a promise and a microtask per input.
   return new Promise((resolve, reject) => {
     let settled = false;
     let expired = false;
