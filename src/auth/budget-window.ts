@@ -17,18 +17,18 @@ export function emptyCounts(now: number): HourlyCounts {
 }
 
 /** Adds `add` sends at `now` (0 to only read) and returns the window's total; buckets older than a day are cleared. */
-export function countSends(c: HourlyCounts, now: number, add: number): number {
+export function countSends(budget: HourlyCounts, now: number, add: number): number {
   const hour = Math.floor(now / HOUR_MS);
-  for (let h = Math.max(c.hour + 1, hour - WINDOW_HOURS + 1); h <= hour; h++) c.counts[h % WINDOW_HOURS] = 0;
-  c.hour = Math.max(c.hour, hour);
-  c.counts[hour % WINDOW_HOURS]! += add;
-  return c.counts.reduce((a, b) => a + b, 0);
+  for (let h = Math.max(budget.hour + 1, hour - WINDOW_HOURS + 1); h <= hour; h++) budget.counts[h % WINDOW_HOURS] = 0;
+  budget.hour = Math.max(budget.hour, hour);
+  budget.counts[hour % WINDOW_HOURS]! += add;
+  return budget.counts.reduce((a, b) => a + b, 0);
 }
 
 /** Gives one send back to the hour it was taken in, unless that hour has left the window. */
-export function uncountSend(c: HourlyCounts, takenAt: number): void {
+export function uncountSend(budget: HourlyCounts, takenAt: number): void {
   const hour = Math.floor(takenAt / HOUR_MS);
-  if (hour > c.hour - WINDOW_HOURS && c.counts[hour % WINDOW_HOURS]! > 0) c.counts[hour % WINDOW_HOURS]! -= 1;
+  if (hour > budget.hour - WINDOW_HOURS && budget.counts[hour % WINDOW_HOURS]! > 0) budget.counts[hour % WINDOW_HOURS]! -= 1;
 }
 
 /** The legacy API's answer to a spent budget: code 88 with the x-rate-limit-* headers clients back off by. */

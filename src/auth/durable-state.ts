@@ -60,13 +60,13 @@ class Deadline extends Error {
  * that fails or passes its deadline falls back to the isolate's memory (one log line when that starts and one when
  * the objects answer again, per isolate), or, when required, refuses with 503 `unavailable`.
  */
-export function createDurableState(o: DurableStateOptions) {
+export function createDurableState(options: DurableStateOptions) {
   let degraded = false;
 
   function answered(): void {
     if (!degraded) return;
     degraded = false;
-    o.log({ level: "info", event: "shared_state", state: "shared", store: "durable_object" });
+    options.log({ level: "info", event: "shared_state", state: "shared", store: "durable_object" });
   }
 
   /** After a failed call: throws `unavailable` when required, else returns and the caller uses its memory. */
@@ -74,16 +74,16 @@ export function createDurableState(o: DurableStateOptions) {
     if (!degraded) {
       degraded = true;
       // The error's name only: a message could carry anything the runtime put there.
-      o.log({ level: "warn", event: "shared_state", state: "degraded", store: "durable_object", error: String((err as Error)?.name) });
+      options.log({ level: "warn", event: "shared_state", state: "degraded", store: "durable_object", error: String((err as Error)?.name) });
     }
-    if (o.required) throw new BridgeError("unavailable", { headers: { "retry-after": RETRY_AFTER_SEC } });
+    if (options.required) throw new BridgeError("unavailable", { headers: { "retry-after": RETRY_AFTER_SEC } });
   }
 
   async function call<T>(name: string, use: (stub: StateObjectStub) => Promise<T>): Promise<T> {
     // Named by a hash: an object's name must not hold an access token.
-    const stub = o.namespace.get(o.namespace.idFromName(await sha256Hex(name)));
+    const stub = options.namespace.get(options.namespace.idFromName(await sha256Hex(name)));
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Deadline()), o.timeoutMs)));
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Deadline()), options.timeoutMs)));
     try {
       return await Promise.race([use(stub), late]);
     } finally {
@@ -98,10 +98,10 @@ export function createDurableState(o: DurableStateOptions) {
     async remember(key, ttlMs) {
       // A replay into the same isolate is refused without a round trip. Not when required: a request refused with
       // 503 must leave no trace, so that the client can send it again.
-      if (!o.required && !(await o.local.nonces.remember(key, ttlMs))) return false;
+      if (!options.required && !(await options.local.nonces.remember(key, ttlMs))) return false;
       const nonceKey = await sha256Hex(key);
       try {
-        const fresh = await call(tokenObject(signerOfReplayKey(key)), (s) => s.claim(nonceKey, o.clock() + ttlMs));
+        const fresh = await call(tokenObject(signerOfReplayKey(key)), (s) => s.claim(nonceKey, options.clock() + ttlMs));
         answered();
         return fresh;
       } catch (err) {
@@ -141,8 +141,8 @@ export function createDurableState(o: DurableStateOptions) {
     return async () => void (await giveBack(taken));
   }
 
-  const { limits } = o;
-  const local = o.local.budget;
+  const { limits } = options;
+  const local = options.local.budget;
   const budget: SendBudget | undefined = limits && local && {
     async reserve(creds) {
       try {

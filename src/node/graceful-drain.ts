@@ -25,7 +25,7 @@ export const REPEATED_SIGNAL_MS = 1_000;
  * second signal). The app sees the drain through `lifecycle`: /readyz says 503, and a request that still arrives on
  * an open connection is refused with 503 and Retry-After in its dialect's form.
  */
-export function createGracefulDrain(o: DrainOptions) {
+export function createGracefulDrain(options: DrainOptions) {
   const servers: Server[] = [];
   const inFlight = new Set<ServerResponse>();
   let startedAt: number | undefined;
@@ -34,7 +34,7 @@ export function createGracefulDrain(o: DrainOptions) {
   const lifecycle: Lifecycle = {
     draining: () => startedAt !== undefined,
     // The deadline must cover a whole upstream call started now; otherwise refusing is the safe answer (not sent).
-    maySend: () => startedAt === undefined || o.clock() + o.upstreamTimeoutMs <= startedAt + o.timeoutMs,
+    maySend: () => startedAt === undefined || options.clock() + options.upstreamTimeoutMs <= startedAt + options.timeoutMs,
   };
 
   function closeAfterAnswer(res: ServerResponse): void {
@@ -52,28 +52,28 @@ export function createGracefulDrain(o: DrainOptions) {
   }
 
   function drain(signal: string): void {
-    const now = o.clock();
+    const now = options.clock();
     if (startedAt !== undefined) {
       if (now - startedAt < REPEATED_SIGNAL_MS) return;
-      o.log({ level: "warn", event: "drain_aborted", signal, in_flight: inFlight.size });
-      o.exit(1);
+      options.log({ level: "warn", event: "drain_aborted", signal, in_flight: inFlight.size });
+      options.exit(1);
       return;
     }
     startedAt = now;
-    o.log({ event: "draining", signal, in_flight: inFlight.size, timeout_ms: o.timeoutMs });
+    options.log({ event: "draining", signal, in_flight: inFlight.size, timeout_ms: options.timeoutMs });
     for (const res of inFlight) closeAfterAnswer(res);
     const deadline = setTimeout(() => {
-      o.log({ level: "warn", event: "drain_timeout", in_flight: inFlight.size });
-      o.exit(1);
-    }, o.timeoutMs);
+      options.log({ level: "warn", event: "drain_timeout", in_flight: inFlight.size });
+      options.exit(1);
+    }, options.timeoutMs);
     deadline.unref();
     // close() stops accepting and closes idle keep-alive connections; its callback runs when the last one is gone.
     for (const server of servers) {
       server.close(() => {
         if (--open > 0) return;
         clearTimeout(deadline);
-        o.log({ event: "drained", ms: o.clock() - startedAt! });
-        o.exit(0);
+        options.log({ event: "drained", ms: options.clock() - startedAt! });
+        options.exit(0);
       });
     }
   }

@@ -53,8 +53,8 @@ export function resetOf(headers: Record<string, string> | undefined, now: number
  * refused here until its reset, so that no call is spent on a certain 429; any answer that says otherwise, or the
  * reset passing, clears it. Other tokens, and the same token's other endpoints, are not affected.
  */
-export function createRateLimits(o: RateLimitOptions): RateLimits {
-  const spent = new LRUCache<string, Spent>({ max: o.maxEntries ?? 10_000 });
+export function createRateLimits(options: RateLimitOptions): RateLimits {
+  const spent = new LRUCache<string, Spent>({ max: options.maxEntries ?? 10_000 });
   const keyOf = (creds: OAuthCredentials, endpoint: LimitedEndpoint) => `${creds.consumerKey}\n${creds.token}\n${endpoint}`;
 
   return {
@@ -63,7 +63,7 @@ export function createRateLimits(o: RateLimitOptions): RateLimits {
       const key = keyOf(creds, endpoint);
       const s = spent.get(key);
       if (!s) return undefined;
-      const now = o.clock();
+      const now = options.clock();
       if (s.resetAtMs <= now) {
         spent.delete(key);
         return undefined;
@@ -82,7 +82,7 @@ export function createRateLimits(o: RateLimitOptions): RateLimits {
         if (spent.size > 0) spent.delete(key);
         return;
       }
-      spent.set(key, { resetAtMs: resetOf(headers, o.clock()), limit: headers?.["x-rate-limit-limit"] });
+      spent.set(key, { resetAtMs: resetOf(headers, options.clock()), limit: headers?.["x-rate-limit-limit"] });
     },
   };
 }

@@ -19,14 +19,14 @@ export interface UndiciFetchOptions {
  */
 const decoder = new TextDecoder();
 
-export function createUndiciFetch(o: UndiciFetchOptions = {}): FetchLike & { close(): Promise<void> } {
+export function createUndiciFetch(options: UndiciFetchOptions = {}): FetchLike & { close(): Promise<void> } {
   const connect = buildConnector({ timeout: 10_000 });
   const agent = new Agent({
-    connect: (options, callback) =>
-      connect(options, (err, socket) => (err ? callback(err, null) : callback(null, skipUnaskedContinue(socket as Socket)))),
-    connections: o.connections ?? 256,
+    connect: (connectOptions, callback) =>
+      connect(connectOptions, (err, socket) => (err ? callback(err, null) : callback(null, skipUnaskedContinue(socket as Socket)))),
+    connections: options.connections ?? 256,
     pipelining: 1,
-    maxResponseSize: o.maxResponseBytes ?? 8 * 2 ** 20,
+    maxResponseSize: options.maxResponseBytes ?? 8 * 2 ** 20,
   });
   const send: FetchLike = (r) =>
     new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ export interface SignerOptions {
 const MAX_TEMPLATES = 1_000;
 
 /** Builds upstream URLs and signs upstream calls with the caller's consumer and token (OAuth 1.0a user context). */
-export function createUpstreamSigner(o: SignerOptions) {
+export function createUpstreamSigner(options: SignerOptions) {
   // A send has no query: its base string differs from the last one by its nonce and timestamp only.
   const templates = new Map<string, ReturnType<typeof createHeaderTemplate>>();
 
@@ -31,7 +31,7 @@ export function createUpstreamSigner(o: SignerOptions) {
 
   return {
     endpoint(path: string, query: readonly Param[] = []): URL {
-      const url = new URL(o.baseUrl + path);
+      const url = new URL(options.baseUrl + path);
       // Encoded the RFC 3986 way, so the upstream decodes exactly the values that were signed.
       url.search = query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join("&");
       return url;
@@ -40,7 +40,7 @@ export function createUpstreamSigner(o: SignerOptions) {
     async authorize(method: string, url: URL, query: readonly Param[], creds: OAuthCredentials): Promise<string> {
       // A JSON body is not part of the base string (RFC 5849 3.4.1.3.1 signs form bodies only).
       const template = query.length === 0 ? templateFor(method, url, creds) : createHeaderTemplate(method, url, query, creds);
-      return template(o.nonce(), String(Math.floor(o.clock() / 1000)), o.hmac);
+      return template(options.nonce(), String(Math.floor(options.clock() / 1000)), options.hmac);
     },
   };
 }

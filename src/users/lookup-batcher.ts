@@ -81,17 +81,17 @@ interface Queue {
  * Timers and calls are always started from the request of a value that waits for them: on Workers, what one
  * request starts is cancelled when it ends, and another request's values must not hang on it.
  */
-export function createLookupBatcher(o: LookupBatcherOptions) {
-  const maxBatch = o.maxBatch ?? 100;
+export function createLookupBatcher(options: LookupBatcherOptions) {
+  const maxBatch = options.maxBatch ?? 100;
   const schedule =
-    o.schedule ??
+    options.schedule ??
     ((run, ms) => {
       const timer = setTimeout(run, ms);
       return () => clearTimeout(timer);
     });
-  const now = o.now ?? (() => performance.now());
-  const streamGapMs = o.streamGapMs ?? Math.max(o.windowMs, DEFAULT_STREAM_GAP_MS);
-  const maxWaitMs = o.maxWaitMs ?? Math.max(o.windowMs, DEFAULT_MAX_WAIT_MS);
+  const now = options.now ?? (() => performance.now());
+  const streamGapMs = options.streamGapMs ?? Math.max(options.windowMs, DEFAULT_STREAM_GAP_MS);
+  const maxWaitMs = options.maxWaitMs ?? Math.max(options.windowMs, DEFAULT_MAX_WAIT_MS);
   const claims = new Map<string, Claim>();
   const queues = new Map<string, Queue>();
   /** When any caller last asked for a value: while requests keep coming, a stream has not ended. */
@@ -114,7 +114,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
   }
 
   function enqueue(w: Waiter, by: LookupBy, value: string): void {
-    const refused = o.refusal?.(w.creds, by);
+    const refused = options.refusal?.(w.creds, by);
     if (refused) return w.reject(refused);
     lastAsked = now();
     const key = `${by}\n${value}`;
@@ -135,7 +135,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     q.pending.push(claim);
     if (q.pending.length >= maxBatch) send(q);
     else if (q.flights > 0) q.resume = inOwnRequest(() => q.flights === 0 && !q.cancelTimer && afterCall(q));
-    else if (!q.cancelTimer) wait(q, q.streaming ? streamGapMs : o.windowMs);
+    else if (!q.cancelTimer) wait(q, q.streaming ? streamGapMs : options.windowMs);
   }
 
   function wait(q: Queue, ms: number): void {
@@ -158,7 +158,7 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     const t = now();
     const stream = q.streaming;
     // A streaming caller's requests are interleaved with everyone else's: its stream pauses when they all do.
-    let gapLeft = stream ? streamGapMs - (t - lastAsked) : o.windowMs - (t - q.lastArrival);
+    let gapLeft = stream ? streamGapMs - (t - lastAsked) : options.windowMs - (t - q.lastArrival);
     const waitLeft = maxWaitMs - (t - q.firstArrival);
     // A timer that fires late ran after the event loop was busy, maybe with requests whose names have not reached
     // this queue yet: a stream's quiet is only believed once the loop has had a turn to read them.
@@ -177,9 +177,9 @@ export function createLookupBatcher(o: LookupBatcherOptions) {
     q.flights++;
     q.lastSize = batch.length;
     // Values that waited while the quota ran out are refused here too, without a call.
-    const refused = o.refusal?.(q.creds, q.by);
-    if (!refused) o.onSend?.(batch.length);
-    const answer = refused ? Promise.reject(refused) : lookupRetryingOnce(o.lookup, q.creds, q.by, batch.map((c) => c.value));
+    const refused = options.refusal?.(q.creds, q.by);
+    if (!refused) options.onSend?.(batch.length);
+    const answer = refused ? Promise.reject(refused) : lookupRetryingOnce(options.lookup, q.creds, q.by, batch.map((c) => c.value));
     answer.then(
       (users) => settle(q, batch, new Map(users.map((u) => [q.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]))),
       // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
