@@ -26,6 +26,8 @@ export async function startTwoCallers(sandbox: Partial<SandboxOptions> = {}): Pr
     app: {
       credentials: createStaticCredentialStore({ ...DEMO_CREDENTIALS, tokens: TOKENS }),
       userCache: { ...DEFAULT_USER_DIRECTORY, maxEntries: 10_000 },
+      // The production deadline, not the harness's 2 s: a burst of a thousand sends queues on a busy 2-core host.
+      upstreamTimeoutMs: 10_000,
     },
     listen: true,
   });
