@@ -7,7 +7,6 @@ import { ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
-import { createSandbox } from "../src/sandbox/sandbox-app";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 import { fromFetch } from "../src/upstream/upstream-fetch";
 
@@ -38,6 +37,19 @@ function randomId(): string {
   return hex;
 }
 
+type Sandbox = import("./chunks/sandbox.mjs").Sandbox;
+/**
+ * The sandbox is a module of its own (wrangler.toml: [build] and find_additional_modules), imported on the first
+ * upstream call of an unconfigured Worker: a configured one never loads it. One per app, as before.
+ */
+function lazySandbox(): (request: Request) => Promise<Response> {
+  let sandbox: Promise<Sandbox> | undefined;
+  return async (request) => {
+    sandbox ??= import("./chunks/sandbox.mjs").then((m) => m.createSandbox({ hmac, clock: Date.now }));
+    return (await sandbox).fetch(request);
+  };
+}
+
 /** The part of the Workers ExecutionContext the adapter uses. */
 interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
@@ -60,7 +72,7 @@ function buildHandler(env: WorkerEnv): Handler {
     if (!(err instanceof ConfigError)) throw err;
     return refuseMisconfigured(err);
   }
-  const sandbox = config.upstreamUrl ? undefined : createSandbox({ hmac, clock: Date.now });
+  const sandbox = config.upstreamUrl ? undefined : lazySandbox();
   const userStore = kv && createKvUserStore(kv);
   const limits = dailyLimitsOf(config);
   // Without DM_BRIDGE_STATE, counted per isolate: a daily limit is a ceiling per isolate, not across the deployment.
@@ -72,7 +84,7 @@ function buildHandler(env: WorkerEnv): Handler {
     stateObjects &&
     createDurableState({ namespace: stateObjects, local: { nonces: memoryNonces, budget: localBudget }, limits, ...shared, clock: Date.now, log });
   const app = createAppFromConfig(config, {
-    fetch: fromFetch(sandbox ? async (url, init) => sandbox.fetch(new Request(url, init)) : (url, init) => fetch(url, init)),
+    fetch: fromFetch(sandbox ? (url, init) => sandbox(new Request(url, init)) : (url, init) => fetch(url, init)),
     hmac,
     clock: Date.now,
     randomId,

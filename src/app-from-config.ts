@@ -2,7 +2,7 @@ import { createApp, type AppDeps } from "./app";
 import { createStaticCredentialStore } from "./auth/credential-store";
 import type { SendLimits } from "./auth/send-budget";
 import type { Config } from "./config";
-import { DEMO_CREDENTIALS } from "./sandbox/sandbox-users";
+import { DEMO_CREDENTIALS } from "./sandbox/demo-credentials";
 
 /** What a runtime brings: its crypto, clock, upstream client and stores; anything else it passes overrides the configuration. */
 export type Runtime = Pick<AppDeps, "fetch" | "hmac" | "clock" | "randomId" | "upstreamUrl"> & Partial<AppDeps>;

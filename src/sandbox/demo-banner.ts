@@ -1,4 +1,4 @@
-import { DEMO_CREDENTIALS } from "./sandbox-users";
+import { DEMO_CREDENTIALS } from "./demo-credentials";
 
 /** What `npm start` prints with no configuration: enough to send a first message by copy and paste. */
 export function describeSandboxDemo(proxyUrl: string): string {

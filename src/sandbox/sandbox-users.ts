@@ -1,5 +1,7 @@
 import type { XUser } from "../core/x-types";
 
+export { DEMO_CREDENTIALS } from "./demo-credentials";
+
 /** Users of the seeds, so that the seeds' own example requests work against the sandbox unchanged. */
 interface SandboxUserSeed {
   id: string;
@@ -83,13 +85,6 @@ export function toXUser(s: SandboxUserSeed): XUser {
 export function createSandboxUsers(): Map<string, SandboxUser> {
   return new Map(SEEDS.map((s) => [s.id, { user: toXUser(s), refuses: s.refuses }]));
 }
-
-/** The demo account of `npm start` with no configuration: Mick Jagger of seed 000 sends. */
-export const DEMO_CREDENTIALS = {
-  consumers: { "demo-consumer-key": "demo-consumer-secret" },
-  tokens: { "776627022-demo-access-token": "demo-token-secret" },
-  basic: { demo: { password: "demo-password", consumer_key: "demo-consumer-key", token: "776627022-demo-access-token" } },
-};
 
 const GENERATED_BASE = 9_000_000_000;
 const GENERATED_NAME = /^load_([0-9]{1,7})$/i;

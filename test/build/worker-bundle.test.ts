@@ -37,6 +37,19 @@ describe("the Worker bundle guard run by npm test", () => {
     expect(bundle.compatibilityFlags).not.toContain("nodejs_compat");
   });
 
+  it("keeps the sandbox out of the main module: a module beside it, imported only by an unconfigured Worker", () => {
+    const bundle = buildWorkerBundle(join(dir, "split"));
+    const main = readFileSync(bundle.path, "utf8");
+    expect(bundle.additionalModules.map((p) => p.slice(join(dir, "split").length + 1))).toEqual(["chunks/sandbox.mjs"]);
+    const sandbox = readFileSync(bundle.additionalModules[0]!, "utf8");
+    // A seed user's name: sandbox data, found in the sandbox module and nowhere in what a configured Worker loads.
+    expect(sandbox).toContain("Mick Jagger");
+    expect(main).not.toContain("Mick Jagger");
+    expect(main).toContain('import("./chunks/sandbox.mjs")');
+    // The demo credentials stay in the app: an unconfigured Worker accepts them before it loads the sandbox.
+    expect(main).toContain("demo-consumer-secret");
+  });
+
   it("fails when a Node built-in reaches the bundle, naming it", () => {
     expect(() => buildWorkerBundle(join(dir, "bad"), workerWithNodeImport())).toThrow(/imports Node built-ins \(node:crypto\)/);
   });
