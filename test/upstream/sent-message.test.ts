@@ -90,19 +90,15 @@ describe("XApi.sendMessage against the sandbox upstream: the same sent message f
     await upstream.close();
   });
 
-  it("v1.1: the event the upstream recorded, with the answer's status and rate-limit headers", async () => {
-    const answer = await send(createXApi(options()), "via v1.1");
+  // v1.1 answers the event it recorded; v2 only ids: the sender from the conversation id, the time on arrival.
+  it.each([
+    ["v1.1", createXApi, 200],
+    ["v2", createXApiV2, 201],
+  ] as const)("%s: the message the upstream recorded, with the answer's status and rate-limit headers", async (api, create, status) => {
+    const answer = await send(create(options()), `via ${api}`);
     const recorded = upstream.sandbox.stats.events.at(-1)!;
-    expect(answer.status).toBe(200);
-    expect(answer.message).toEqual({ id: recorded.id, createdAtMs: now, senderId: "776627022", recipientId: "38895958", text: "via v1.1", entities: EMPTY_ENTITIES });
-    expect(answer.headers).toEqual(quotaHeaders());
-  });
-
-  it("v2: the message from the v2 answer, its sender from the conversation id, its time the answer's arrival", async () => {
-    const answer = await send(createXApiV2(options()), "via v2");
-    const recorded = upstream.sandbox.stats.events.at(-1)!;
-    expect(answer.status).toBe(201);
-    expect(answer.message).toEqual({ id: recorded.id, createdAtMs: now, senderId: "776627022", recipientId: "38895958", text: "via v2", entities: EMPTY_ENTITIES });
+    expect(answer.status).toBe(status);
+    expect(answer.message).toEqual({ id: recorded.id, createdAtMs: now, senderId: "776627022", recipientId: "38895958", text: `via ${api}`, entities: EMPTY_ENTITIES });
     expect(answer.headers).toEqual(quotaHeaders());
   });
 
