@@ -1,5 +1,5 @@
 import { authenticate, type AuthContext } from "./auth/authenticate";
-import { senderIdOf, toDirectMessage } from "./core/direct-message";
+import { toDirectMessage } from "./core/direct-message";
 import { BridgeError } from "./core/errors";
 import { buildMessageCreateEvent } from "./core/event-body";
 import { parseMessageExtras } from "./core/message-extras";
@@ -8,6 +8,7 @@ import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
+import type { XUser } from "./core/x-types";
 import type { XApi } from "./upstream/x-api";
 import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
 import type { UserDirectory } from "./users/user-directory";
@@ -34,46 +35,36 @@ export async function sendDirectMessage(
   request: Request,
   dialect: Dialect,
   ctx: RequestContext,
-  s: SendServices,
+  services: SendServices,
   trace: Trace,
 ): Promise<Rendered> {
-  const params = await readParams(request, s.maxBodyBytes);
+  const params = await readParams(request, services.maxBodyBytes);
   const creds = await authenticate(
     {
       method: request.method,
-      url: signedUrl(request, s.publicBaseUrl, s.trustForwardedHeaders),
+      url: signedUrl(request, services.publicBaseUrl, services.trustForwardedHeaders),
       authorization: request.headers.get("authorization"),
       params,
     },
-    s.auth,
+    services.auth,
   );
   const legacy = dialect.parseRequest(params);
   const extras = parseMessageExtras(params);
   // A message that cannot go costs no lookup either.
-  const refused = s.xApi.sendRefusal(creds);
+  const refused = services.xApi.sendRefusal(creds);
   if (refused) throw refused;
-  const recipient = await s.users.resolve(legacy.recipient, creds);
+  const recipient = await services.users.resolve(legacy.recipient, creds);
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
-  s.admitSend?.();
-  const answer = await sendWithinBudget(s.budget, creds, () => s.xApi.sendMessage(creds, event));
+  services.admitSend?.();
+  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event));
   trace.upstreamStatus = answer.status;
-  const sent = answer.json;
-  try {
-    // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
-    const sender = await s.users
-      .resolve({ by: "id", value: senderIdOf(sent) }, creds)
-      .catch(() => placeholderUser(senderIdOf(sent)));
-    const rendered = dialect.renderMessage(toDirectMessage(sent, sender, recipient), ctx);
-    // The client sees its DM quota as the upstream counts it, under its dialect's header names.
-    if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };
-    return rendered;
-  } catch (err) {
-    // An accepted message with an unreadable answer: the status tells the dialect to say it may have gone out.
-    if (err instanceof BridgeError && err.kind === "upstream_bad_response") {
-      throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
-    }
-    throw err;
-  }
+  const { senderId } = answer.message;
+  // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
+  const sender = await services.users.resolve({ by: "id", value: senderId }, creds).catch(() => placeholderUser(senderId));
+  const rendered = dialect.renderMessage(toDirectMessage(answer.message, sender, recipient), ctx);
+  // The client sees its DM quota as the upstream counts it, under its dialect's header names.
+  if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };
+  return rendered;
 }
 
 async function readParams(request: Request, maxBodyBytes: number): Promise<Param[]> {
@@ -91,18 +82,19 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
  * said a trusted proxy sets them, else what the proxy saw. A client-chosen header is never believed by default.
  */
 export function signedUrl(request: Request, publicBaseUrl: string | undefined, trustForwarded: boolean): string {
-  const u = new URL(request.url);
-  if (publicBaseUrl) return publicBaseUrl + u.pathname + u.search;
+  const url = new URL(request.url);
+  if (publicBaseUrl) return publicBaseUrl + url.pathname + url.search;
   if (trustForwarded) {
     const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim();
     const proto = first("x-forwarded-proto");
     const host = first("x-forwarded-host");
-    if (proto === "http" || proto === "https") u.protocol = `${proto}:`;
-    if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) u.host = host;
+    if (proto === "http" || proto === "https") url.protocol = `${proto}:`;
+    if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) url.host = host;
   }
-  return u.href;
+  return url.href;
 }
 
-function placeholderUser(id: string) {
+/** The sender as far as the answer names it, when looking it up failed after the send. */
+function placeholderUser(id: string): XUser {
   return { id: Number(id), id_str: id, name: "", screen_name: "" };
 }

@@ -8,6 +8,9 @@ import type { XAttachment, XQuickReply } from "./message-extras";
  */
 export const SCREEN_NAME = /^[A-Za-z0-9_]{1,50}$/;
 
+/** Whether a value is an X id (a user's, a message's) as the API writes it in `id_str`: a 64-bit number's digits. */
+export const isXId = (value: unknown): value is string => typeof value === "string" && /^[0-9]{1,20}$/.test(value);
+
 export interface XUser {
   id: number;
   id_str: string;

@@ -1,5 +1,5 @@
 import { formatCreatedAt } from "../core/created-at";
-import type { XUser } from "../core/x-types";
+import { isXId, type XUser } from "../core/x-types";
 
 /** A user object of the X API v2, as `user.fields` below asks for it, mirroring the JSON. */
 export interface XV2User {
@@ -24,9 +24,9 @@ export interface XV2User {
 
 export const V2_USER_FIELDS = "created_at,description,location,url,protected,verified,profile_image_url,public_metrics";
 
-export function isV2User(u: unknown): u is XV2User {
-  const user = u as XV2User | null;
-  return !!user && typeof user.id === "string" && /^[0-9]{1,20}$/.test(user.id) && typeof user.username === "string" && typeof user.name === "string";
+export function isV2User(value: unknown): value is XV2User {
+  const user = value as XV2User | null;
+  return !!user && isXId(user.id) && typeof user.username === "string" && typeof user.name === "string";
 }
 
 /**
@@ -34,29 +34,29 @@ export function isV2User(u: unknown): u is XV2User {
  * (profile colours, time zone) are left out, except the ones legacy clients read unguarded, set to their neutral
  * values.
  */
-export function toLegacyUser(u: XV2User): XUser {
-  const m = u.public_metrics ?? {};
-  const created = Date.parse(u.created_at ?? "");
-  const image = u.profile_image_url;
+export function toLegacyUser(user: XV2User): XUser {
+  const metrics = user.public_metrics ?? {};
+  const created = Date.parse(user.created_at ?? "");
+  const image = user.profile_image_url;
   return {
-    id: Number(u.id),
-    id_str: u.id,
-    name: u.name,
-    screen_name: u.username,
-    location: u.location ?? "",
-    description: u.description ?? "",
-    url: u.url ? u.url : null,
-    protected: u.protected ?? false,
-    followers_count: m.followers_count ?? 0,
-    friends_count: m.following_count ?? 0,
-    listed_count: m.listed_count ?? 0,
+    id: Number(user.id),
+    id_str: user.id,
+    name: user.name,
+    screen_name: user.username,
+    location: user.location ?? "",
+    description: user.description ?? "",
+    url: user.url ? user.url : null,
+    protected: user.protected ?? false,
+    followers_count: metrics.followers_count ?? 0,
+    friends_count: metrics.following_count ?? 0,
+    listed_count: metrics.listed_count ?? 0,
     ...(Number.isFinite(created) ? { created_at: formatCreatedAt(created) } : {}),
-    favourites_count: m.like_count ?? 0,
+    favourites_count: metrics.like_count ?? 0,
     utc_offset: null,
     time_zone: null,
     geo_enabled: false,
-    verified: u.verified ?? false,
-    statuses_count: m.tweet_count ?? 0,
+    verified: user.verified ?? false,
+    statuses_count: metrics.tweet_count ?? 0,
     lang: null,
     contributors_enabled: false,
     is_translator: false,

@@ -1,5 +1,6 @@
+import type { SentMessage } from "../core/direct-message";
 import { BridgeError } from "../core/errors";
-import { SCREEN_NAME, type XEventResponse, type XNewEventRequest } from "../core/x-types";
+import { isXId, SCREEN_NAME } from "../core/x-types";
 import type { OAuthCredentials, Param } from "../oauth/signature";
 import { createRateLimits, withinQuota, type LimitedEndpoint } from "./rate-limits";
 import { fetchUpstreamJson, passedBackHeaders, type UpstreamResponse } from "./upstream-fetch";
@@ -7,22 +8,23 @@ import { createUpstreamSigner } from "./upstream-signer";
 import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
 import type { XApi, XApiOptions } from "./x-api";
 
-// Only a name of SCREEN_NAME's form or an id of these digits enters a path; one bad name would also fail a whole
-// batch with 400.
-const ID = /^[0-9]{1,20}$/;
+/** The answer of `POST /2/dm_conversations/with/:participant_id/messages`, mirroring the JSON. */
+export interface XV2MessageCreated {
+  data: { dm_conversation_id: string; dm_event_id: string };
+}
 
 /**
  * The XApi on the X API v2: messages through `POST /2/dm_conversations/with/:participant_id/messages`, users
  * through `GET /2/users/by` and `GET /2/users`, both mapped back into the v1.1 shapes the rest of the proxy uses.
  */
-export function createXApiV2(o: XApiOptions): XApi {
-  const { endpoint, authorize } = createUpstreamSigner(o);
-  const limits = o.rateLimits ?? createRateLimits({ clock: o.clock });
+export function createXApiV2(options: XApiOptions): XApi {
+  const { endpoint, authorize } = createUpstreamSigner(options);
+  const limits = options.rateLimits ?? createRateLimits({ clock: options.clock });
 
   async function get(path: string, query: Param[], creds: OAuthCredentials, quota?: LimitedEndpoint): Promise<unknown> {
     const url = endpoint(path, query);
     const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
-    const call = () => fetchUpstreamJson(o.fetch, { method: "GET", url: url.href, headers }, o.timeoutMs, toV2Error);
+    const call = () => fetchUpstreamJson(options.fetch, { method: "GET", url: url.href, headers }, options.timeoutMs, toV2Error);
     return (await (quota ? withinQuota(limits, creds, quota, call) : call())).json;
   }
 
@@ -43,7 +45,8 @@ export function createXApiV2(o: XApiOptions): XApi {
       const fields: Param = ["user.fields", V2_USER_FIELDS];
       let json: unknown;
       if (by === "user_id") {
-        const ids = values.filter((v) => ID.test(v));
+        // Only an id (isXId) or a name of SCREEN_NAME's form enters a path: one bad value would fail a whole batch.
+        const ids = values.filter(isXId);
         if (ids.length === 0) return [];
         json = await get("/2/users", [["ids", ids.join(",")], fields], creds, "users/lookup");
       } else {
@@ -61,7 +64,7 @@ export function createXApiV2(o: XApiOptions): XApi {
       return list.filter(isV2User).map(toLegacyUser);
     },
 
-    async sendMessage(creds, body: XNewEventRequest) {
+    async sendMessage(creds, body) {
       const { target, message_data: data } = body.event.message_create;
       // v2 has no quick replies: refuse before sending rather than deliver the message without them.
       if (data.quick_reply) throw new BridgeError("param_invalid", { param: "quick_reply_options" });
@@ -73,27 +76,27 @@ export function createXApiV2(o: XApiOptions): XApi {
         body: JSON.stringify({ text: data.text, ...(data.attachment ? { attachments: [{ media_id: data.attachment.media.id }] } : {}) }),
       };
       // Never retried: after an ambiguous failure the message may already be delivered.
-      const answer = await withinQuota(limits, creds, "events/new", () => fetchUpstreamJson(o.fetch, request, o.timeoutMs, toV2Error));
-      const sent = (answer.json as { data?: { dm_event_id?: unknown; dm_conversation_id?: unknown } }).data;
-      if (typeof sent?.dm_event_id !== "string" || !ID.test(sent.dm_event_id)) {
-        throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
-      }
-      const event: XEventResponse = {
-        event: {
-          type: "message_create",
-          id: sent.dm_event_id,
-          // v2 does not say when; the answer's arrival is the closest the proxy knows.
-          created_timestamp: String(o.clock()),
-          message_create: {
-            target: { recipient_id: target.recipient_id },
-            sender_id: await senderOf(sent.dm_conversation_id, target.recipient_id, creds).catch(() => {
-              throw new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
-            }),
-            message_data: { text: data.text, entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } },
-          },
-        },
+      const answer = await withinQuota(limits, creds, "events/new", () => fetchUpstreamJson(options.fetch, request, options.timeoutMs, toV2Error));
+      // v2 does not say when; the answer's arrival is the closest the proxy knows.
+      const createdAtMs = options.clock();
+      // From here the message is out: an answer that does not say what was sent keeps the 2xx status, so that the
+      // client is told it may have gone out.
+      const unreadable = () => new BridgeError("upstream_bad_response", { upstreamStatus: answer.status });
+      const created = (answer.json as Partial<XV2MessageCreated> | null)?.data;
+      if (!created || !isXId(created.dm_event_id)) throw unreadable();
+      const senderId = await senderOf(created.dm_conversation_id, target.recipient_id, creds).catch(() => {
+        throw unreadable();
+      });
+      const message: SentMessage = {
+        id: created.dm_event_id,
+        createdAtMs,
+        senderId,
+        recipientId: target.recipient_id,
+        text: data.text,
+        // v2 answers no entities.
+        entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] },
       };
-      return { status: answer.status, json: event, headers: answer.headers };
+      return { status: answer.status, headers: answer.headers, message };
     },
 
     // Names are refused only when both endpoints that can look one up are spent.
@@ -111,12 +114,12 @@ export function toV2Error(response: UpstreamResponse, json: unknown): BridgeErro
   const detail = typeof doc.detail === "string" ? doc.detail : typeof doc.errors?.[0]?.message === "string" ? doc.errors[0].message : undefined;
   const type = typeof doc.type === "string" ? doc.type : "";
   const base = { upstreamStatus: response.status, headers: passedBackHeaders(response) };
-  const s = response.status;
-  if (s === 401) return new BridgeError("auth_invalid", base);
-  if (s === 429) return new BridgeError("rate_limited", base);
+  const status = response.status;
+  if (status === 401) return new BridgeError("auth_invalid", base);
+  if (status === 429) return new BridgeError("rate_limited", base);
   // A 403 that is about the app or its token is not the recipient's refusal.
-  if (s === 403 && !/client-forbidden|unsupported-authentication|usage-capped/.test(type)) return new BridgeError("recipient_refused", base);
-  if (s === 404 || type.endsWith("/resource-not-found")) return new BridgeError("recipient_not_found", base);
+  if (status === 403 && !/client-forbidden|unsupported-authentication|usage-capped/.test(type)) return new BridgeError("recipient_refused", base);
+  if (status === 404 || type.endsWith("/resource-not-found")) return new BridgeError("recipient_not_found", base);
   if (json === undefined) return new BridgeError("upstream_bad_response", base);
   return new BridgeError("upstream_error", { ...base, xMessage: detail });
 }
