@@ -1,3 +1,5 @@
+export const JSON_TYPE = "application/json; charset=utf-8";
+
 /**
  * JSON with integers wider than a double: legacy clients read `"id":240252311455277056` as a number, and a
  * JavaScript number cannot hold it, so such values travel as a JsonInteger holding their decimal digits.

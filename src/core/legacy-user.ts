@@ -30,8 +30,8 @@ function readField(user: XUser, name: string, kind: UserField[1]): JsonValue {
   }
 }
 
-/** Seed 002's user element (Twitter 1.0 and Sina Weibo v1), in its order. */
-export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
+/** The fields every legacy user element opens with, in this order (seeds 001 and 002 agree up to here). */
+export const LEGACY_USER_OPENING: readonly UserField[] = [
   ["id", "id"],
   ["name", "text"],
   ["screen_name", "text"],
@@ -41,6 +41,11 @@ export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
   ["url", "text"],
   ["protected", "flag"],
   ["followers_count", "count"],
+];
+
+/** Seed 002's user element (Twitter 1.0 and Sina Weibo v1), in its order. */
+export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
+  ...LEGACY_USER_OPENING,
   ["profile_background_color", "text"],
   ["profile_text_color", "text"],
   ["profile_link_color", "text"],

@@ -2,6 +2,12 @@ import type { BridgeError, ErrorKind } from "../core/errors";
 
 /** Wording and status rules every dialect shares, whatever its document looks like. */
 
+/** A sentence that does not depend on the error. */
+export const fixed = (sentence: string) => () => sentence;
+
+/** An error answer of the dialects that number their errors (Twitter 1.1, Sina): HTTP status, code, sentence. */
+export type CodedError = readonly [status: number, code: number, message: (e: BridgeError) => string];
+
 export function describeInvalid(param: string | undefined): string {
   if (param === "encoding") return "The request is not valid UTF-8.";
   if (param === "body") return "The request body could not be read.";

@@ -1,11 +1,9 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
-import { serializeJson, type JsonValue } from "../core/json";
+import { JSON_TYPE, serializeJson, type JsonValue } from "../core/json";
 import { buildXmlDocument, XML_TYPE, type XmlDocumentOptions } from "../core/xml";
 import type { Format, Rendered } from "./dialect";
-import { describeBadResponse } from "./error-wording";
+import { describeBadResponse, fixed } from "./error-wording";
 import { rateLimitHeaders, type RateLimitHeaderNames } from "./rate-limit-headers";
-
-const JSON_TYPE = "application/json; charset=utf-8";
 
 /** Shared by the JSON-and-XML dialects: one ordered value, written as the JSON object or as the XML element. */
 export function renderDocument(
@@ -22,8 +20,6 @@ export function renderDocument(
 
 /** A dialect's answer to each error kind: HTTP status and the sentence its clients show. */
 export type LegacyErrorTable = Record<ErrorKind, readonly [status: number, message: (e: BridgeError) => string]>;
-
-export const fixed = (m: string) => () => m;
 
 /**
  * Failures of the gateway itself, which no legacy server had: every dialect with plain-sentence errors words them

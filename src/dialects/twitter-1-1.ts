@@ -1,21 +1,18 @@
 import type { DirectMessage } from "../core/direct-message";
-import type { BridgeError, ErrorKind } from "../core/errors";
+import type { ErrorKind } from "../core/errors";
 import { formatCreatedAt } from "../core/created-at";
 import { withExactIds } from "../core/exact-ids";
-import { JsonInteger, RawJson, serializeJson } from "../core/json";
+import { JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Rendered } from "./dialect";
-import { describeBadResponse, describeInvalid, statusOf } from "./error-wording";
+import { describeBadResponse, describeInvalid, fixed, statusOf, type CodedError } from "./error-wording";
 
-const JSON_TYPE = "application/json; charset=utf-8";
 const NOT_RENDERED = new Set(["status"]);
 
-type Template = readonly [status: number, code: number, message: (e: BridgeError) => string];
-const fixed = (m: string) => () => m;
 
 /** Codes and wording from the public 1.1 error list; where 1.1 had none, the nearest one with a plain message. */
-export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
+export const TWITTER_1_1_ERRORS: Record<ErrorKind, CodedError> = {
   auth_missing: [400, 215, fixed("Bad Authentication data.")],
   auth_invalid: [401, 32, fixed("Could not authenticate you.")],
   auth_timestamp: [401, 135, fixed("Timestamp out of bounds.")],
