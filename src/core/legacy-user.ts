@@ -16,17 +16,17 @@ export function pickUserFields(user: XUser, fields: readonly UserField[]): Recor
 
 function readField(user: XUser, name: string, kind: UserField[1]): JsonValue {
   if (typeof kind === "function") return kind(user);
-  const v = user[name];
+  const value = user[name];
   switch (kind) {
     // From id_str: the number in `id` is already rounded above 2^53.
     case "id":
       return new JsonInteger(user.id_str);
     case "text":
-      return typeof v === "string" ? v : null;
+      return typeof value === "string" ? value : null;
     case "count":
-      return typeof v === "number" && Number.isSafeInteger(v) ? v : null;
+      return typeof value === "number" && Number.isSafeInteger(value) ? value : null;
     case "flag":
-      return v === true;
+      return value === true;
   }
 }
 

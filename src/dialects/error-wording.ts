@@ -16,8 +16,8 @@ export function describeInvalid(param: string | undefined): string {
 
 /** An unreadable answer to a send the X API accepted (2xx) may hide a delivered message: the client must know. */
 export function describeBadResponse(e: BridgeError): string {
-  const s = e.detail.upstreamStatus;
-  if (s !== undefined && s >= 200 && s < 300) return "The X API accepted the message, but its answer could not be read: it may have been sent.";
+  const upstreamStatus = e.detail.upstreamStatus;
+  if (upstreamStatus !== undefined && upstreamStatus >= 200 && upstreamStatus < 300) return "The X API accepted the message, but its answer could not be read: it may have been sent.";
   return "The X API sent an answer that could not be read.";
 }
 
@@ -26,7 +26,9 @@ export function describeBadResponse(e: BridgeError): string {
  * upstream 500 becomes 502: the fault is behind the gateway, and a bare 500 would blame the gateway itself.
  */
 export function statusOf(e: BridgeError, table: Record<ErrorKind, readonly [number, ...unknown[]]>): number {
-  const s = e.detail.upstreamStatus;
-  if (e.kind === "upstream_error" && s !== undefined && s >= 400 && s <= 599) return s === 500 ? 502 : s;
+  const upstreamStatus = e.detail.upstreamStatus;
+  if (e.kind === "upstream_error" && upstreamStatus !== undefined && upstreamStatus >= 400 && upstreamStatus <= 599) {
+    return upstreamStatus === 500 ? 502 : upstreamStatus;
+  }
   return table[e.kind][0];
 }

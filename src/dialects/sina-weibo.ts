@@ -44,13 +44,13 @@ function entryFor(e: BridgeError): CodedError {
   return SINA_ERRORS[e.kind];
 }
 
-export function renderCodedError(e: BridgeError, ctx: RequestContext): Rendered {
+export function renderSinaError(e: BridgeError, renderContext: RequestContext): Rendered {
   const [tableStatus, tableCode, message] = entryFor(e);
   const status = e.kind === "upstream_error" ? statusOf(e, SINA_ERRORS) : tableStatus;
   // Keeps the code's first three digits equal to the status when an upstream error keeps its own status.
   const code = Math.floor(tableCode / 100) === status ? tableCode : status * 100;
-  const value = { request: ctx.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API", "X-RateLimit"));
+  const value = { request: renderContext.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
+  return renderDocument(renderContext.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API", "X-RateLimit"));
 }
 
 /**
@@ -66,9 +66,9 @@ export const sinaWeibo: Dialect = {
 
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
-  renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+  renderMessage: (dm, renderContext) => renderDocument(renderContext.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
 
   rateLimitHeaderNames: "X-RateLimit",
 
-  renderError: renderCodedError,
+  renderError: renderSinaError,
 };

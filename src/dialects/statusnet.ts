@@ -94,10 +94,10 @@ export const STATUSNET_ERRORS: LegacyErrorTable = {
   ...GATEWAY_ERRORS,
 };
 
-function renderStatusNetError(e: BridgeError, ctx: RequestContext): Rendered {
+function renderStatusNetError(e: BridgeError, renderContext: RequestContext): Rendered {
   const status = statusOf(e, STATUSNET_ERRORS);
-  const value = { error: STATUSNET_ERRORS[e.kind][1](e), request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API", "X-RateLimit"));
+  const value = { error: STATUSNET_ERRORS[e.kind][1](e), request: renderContext.requestPath };
+  return renderDocument(renderContext.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API", "X-RateLimit"));
 }
 
 /** StatusNet, GNU social and Jisko (seed 001), under `/api` or `/index.php/api` as those installs were reached. */
@@ -119,8 +119,8 @@ export const statusNet: Dialect = {
       ignored: ["source"],
     }),
 
-  renderMessage: (dm, ctx) =>
-    renderDocument(ctx.format, "direct_message", toStatusNetMessage(dm, ctx.format), 200, { ...SEED_001_XML, rootAttributes: NAMESPACE }),
+  renderMessage: (dm, renderContext) =>
+    renderDocument(renderContext.format, "direct_message", toStatusNetMessage(dm, renderContext.format), 200, { ...SEED_001_XML, rootAttributes: NAMESPACE }),
 
   rateLimitHeaderNames: "X-RateLimit",
 

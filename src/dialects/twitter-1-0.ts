@@ -59,11 +59,11 @@ export const TWITTER_1_0_ERRORS: LegacyErrorTable = {
 };
 
 /** Twitter's pre-2012 error document: XML names the request first, JSON the error first. */
-export function renderTwitter10Error(e: BridgeError, ctx: RequestContext): Rendered {
+export function renderTwitter10Error(e: BridgeError, renderContext: RequestContext): Rendered {
   const status = statusOf(e, TWITTER_1_0_ERRORS);
   const error = TWITTER_1_0_ERRORS[e.kind][1](e);
-  const value = ctx.format === "xml" ? { request: ctx.requestPath, error } : { error, request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API", "X-RateLimit"));
+  const value = renderContext.format === "xml" ? { request: renderContext.requestPath, error } : { error, request: renderContext.requestPath };
+  return renderDocument(renderContext.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API", "X-RateLimit"));
 }
 
 export const twitter10: Dialect = {
@@ -77,7 +77,7 @@ export const twitter10: Dialect = {
 
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
-  renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+  renderMessage: (dm, renderContext) => renderDocument(renderContext.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
 
   rateLimitHeaderNames: "X-RateLimit",
 
