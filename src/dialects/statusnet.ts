@@ -6,8 +6,8 @@ import { MAX_TEXT_CHARS, parseLegacyRequest } from "../core/legacy-request";
 import { LEGACY_USER_OPENING, pickUserFields, type UserField } from "../core/legacy-user";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Format, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, fixed, statusOf } from "./error-wording";
+import { errorHeaders, renderDocument } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type LegacyErrorTable } from "./error-wording";
 
 const profileUrl = (u: XUser) => `https://x.com/${u.screen_name}`;
 

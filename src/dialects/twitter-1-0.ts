@@ -5,8 +5,8 @@ import { JsonInteger, type JsonValue } from "../core/json";
 import { parseLegacyRequest, type RecipientParamRules } from "../core/legacy-request";
 import { pickUserFields, TWITTER_1_0_USER_FIELDS } from "../core/legacy-user";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, fixed, statusOf } from "./error-wording";
+import { errorHeaders, renderDocument } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type LegacyErrorTable } from "./error-wording";
 
 /**
  * `user` takes an id or a screen name (all digits: an id, so `user=12345` is user 12345, never the account named
