@@ -1,7 +1,8 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
 import { JSON_TYPE, serializeJson, type JsonValue } from "../core/json";
 import { buildXmlDocument, XML_TYPE, type XmlDocumentOptions } from "../core/xml";
-import type { Format, Rendered } from "./dialect";
+import type { Format, Rendered, RequestContext } from "./dialect";
+import { statusOf, type LegacyErrorTable } from "./error-wording";
 import { rateLimitHeaders, type RateLimitHeaderNames } from "./rate-limit-headers";
 
 /** Shared by the JSON-and-XML dialects: one ordered value, written as the JSON object or as the XML element. */
@@ -28,4 +29,22 @@ export function errorHeaders(e: BridgeError, status: number, realm: string, name
   const limits = rateLimitHeaders(e.detail.headers, names);
   if (status !== 401 || !AUTH_KINDS.has(e.kind)) return limits;
   return { ...limits, "www-authenticate": `Basic realm="${realm}"` };
+}
+
+/** How a plain-sentence dialect (Twitter 1.0, StatusNet) writes its `<hash>` error document. */
+export interface SentenceErrorForm {
+  table: LegacyErrorTable;
+  xml: XmlDocumentOptions;
+  /** The realm of the Basic challenge on a 401. */
+  realm: string;
+  /** Twitter 1.0's XML names the request before the error; its JSON, and StatusNet's both forms, the error first. */
+  requestFirstInXml?: boolean;
+}
+
+export function renderSentenceError(e: BridgeError, renderContext: RequestContext, form: SentenceErrorForm): Rendered {
+  const status = statusOf(e, form.table);
+  const error = form.table[e.kind][1](e);
+  const { format, requestPath } = renderContext;
+  const value = form.requestFirstInXml && format === "xml" ? { request: requestPath, error } : { error, request: requestPath };
+  return renderDocument(format, "hash", value, status, form.xml, errorHeaders(e, status, form.realm, "X-RateLimit"));
 }

@@ -6,8 +6,8 @@ import { MAX_TEXT_CHARS, parseLegacyRequest } from "../core/legacy-request";
 import { LEGACY_USER_OPENING, pickUserFields, type UserField } from "../core/legacy-user";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Format, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, renderDocument } from "./legacy-document";
-import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type LegacyErrorTable } from "./error-wording";
+import { renderDocument, renderSentenceError } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, type LegacyErrorTable } from "./error-wording";
 
 const profileUrl = (u: XUser) => `https://x.com/${u.screen_name}`;
 
@@ -95,9 +95,7 @@ export const STATUSNET_ERRORS: LegacyErrorTable = {
 };
 
 function renderStatusNetError(e: BridgeError, renderContext: RequestContext): Rendered {
-  const status = statusOf(e, STATUSNET_ERRORS);
-  const value = { error: STATUSNET_ERRORS[e.kind][1](e), request: renderContext.requestPath };
-  return renderDocument(renderContext.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API", "X-RateLimit"));
+  return renderSentenceError(e, renderContext, { table: STATUSNET_ERRORS, xml: SEED_001_XML, realm: "dm-bridge API" });
 }
 
 /** StatusNet, GNU social and Jisko (seed 001), under `/api` or `/index.php/api` as those installs were reached. */

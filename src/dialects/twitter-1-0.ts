@@ -5,8 +5,8 @@ import { JsonInteger, type JsonValue } from "../core/json";
 import { parseLegacyRequest, type RecipientParamRules } from "../core/legacy-request";
 import { pickUserFields, TWITTER_1_0_USER_FIELDS } from "../core/legacy-user";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, renderDocument } from "./legacy-document";
-import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type LegacyErrorTable } from "./error-wording";
+import { renderDocument, renderSentenceError } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, type LegacyErrorTable } from "./error-wording";
 
 /**
  * `user` takes an id or a screen name (all digits: an id, so `user=12345` is user 12345, never the account named
@@ -60,10 +60,7 @@ export const TWITTER_1_0_ERRORS: LegacyErrorTable = {
 
 /** Twitter's pre-2012 error document: XML names the request first, JSON the error first. */
 export function renderTwitter10Error(e: BridgeError, renderContext: RequestContext): Rendered {
-  const status = statusOf(e, TWITTER_1_0_ERRORS);
-  const error = TWITTER_1_0_ERRORS[e.kind][1](e);
-  const value = renderContext.format === "xml" ? { request: renderContext.requestPath, error } : { error, request: renderContext.requestPath };
-  return renderDocument(renderContext.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API", "X-RateLimit"));
+  return renderSentenceError(e, renderContext, { table: TWITTER_1_0_ERRORS, xml: SEED_002_XML, realm: "Twitter API", requestFirstInXml: true });
 }
 
 export const twitter10: Dialect = {
