@@ -6,6 +6,7 @@ import { createMemorySendBudget } from "../src/auth/send-budget";
 import { ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
+import { errorResponse, formatOfPath } from "../src/dialects/response";
 import { createWebHmacSha1 } from "../src/oauth/web-hmac";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 import { fromFetch } from "../src/upstream/upstream-fetch";
@@ -112,11 +113,8 @@ function refuseMisconfigured(err: ConfigError): Handler {
   const dialectForPath = createDialectFinder();
   return (request) => {
     console.error(`dm-bridge: configuration error: ${err.message}`);
-    const url = new URL(request.url);
-    const format = url.pathname.endsWith(".xml") ? "xml" : "json";
-    const ctx = { format, requestPath: url.pathname } as const;
-    const r = dialectForPath(url.pathname).renderError(new BridgeError("internal"), ctx);
-    return new Response(r.body, { status: r.status, headers: { ...r.headers, "content-type": r.contentType } });
+    const { pathname } = new URL(request.url);
+    return errorResponse(dialectForPath(pathname), new BridgeError("internal"), { format: formatOfPath(pathname), requestPath: pathname });
   };
 }
 

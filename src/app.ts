@@ -2,8 +2,9 @@ import { Hono, type Context } from "hono";
 import type { CredentialStore } from "./auth/credential-store";
 import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
 import { BridgeError, toBridgeError } from "./core/errors";
-import type { Dialect, Format, Rendered } from "./dialects/dialect";
+import type { Dialect, Format } from "./dialects/dialect";
 import { DIALECTS, createDialectFinder, routeTable } from "./dialects/registry";
+import { errorResponse, formatOfPath, gatewayHeaders, toResponse, type GatewayStamp } from "./dialects/response";
 import type { HmacSha1 } from "./oauth/signature";
 import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-message";
 import type { SendBudget } from "./auth/send-budget";
@@ -105,15 +106,15 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
 
   /**
-   * Every answer's frame, around the route's own work: the dialect to answer in (set before anything that could
-   * throw), the request id, an error rendered in that dialect, one log line. A wrapper in each route rather than
+   * What every route does around its own work: picks the dialect to answer in (before anything that could throw),
+   * the request id, renders an error in that dialect, writes one log line. A wrapper in each route rather than
    * a middleware: a path with one handler takes Hono's direct dispatch, without composing a middleware chain.
    */
-  function framed(work: (c: Context<Env>) => Response | Promise<Response>, dialect?: Dialect) {
+  function answerInDialect(work: (c: Context<Env>) => Response | Promise<Response>, dialect?: Dialect) {
     return async (c: Context<Env>): Promise<Response> => {
       const url = new URL(c.req.url);
       c.set("dialect", dialect ?? dialectForPath(url.pathname));
-      c.set("format", url.pathname.endsWith(".xml") ? "xml" : "json");
+      c.set("format", formatOfPath(url.pathname));
       c.set("path", url.pathname + echoableSearch(url.search));
       const trace: Trace = {};
       c.set("trace", trace);
@@ -123,8 +124,8 @@ export function createApp(deps: AppDeps) {
       let res: Response;
       try {
         res = await work(c);
-      } catch (err) {
-        res = respondWithError(c, err);
+      } catch (thrown) {
+        res = respondWithError(c, thrown);
       }
       deps.log?.({
         id: c.get("requestId"),
@@ -142,36 +143,17 @@ export function createApp(deps: AppDeps) {
     };
   }
 
-  function respondWithError(c: Context<Env>, err: unknown): Response {
-    const e = toBridgeError(err);
-    c.get("trace").upstreamStatus ??= e.detail.upstreamStatus;
-    const refusal = deps.observer && refusalReason(e);
+  function respondWithError(c: Context<Env>, thrown: unknown): Response {
+    const error = toBridgeError(thrown);
+    c.get("trace").upstreamStatus ??= error.detail.upstreamStatus;
+    const refusal = deps.observer && refusalReason(error);
     if (refusal) deps.observer!.refused(refusal);
-    if (e.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((err as Error)?.name) });
-    const rendered = c.get("dialect").renderError(e, ctxOf(c));
-    if (e.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
-    return respond(c, rendered, e.kind);
+    if (error.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((thrown as Error)?.name) });
+    c.set("errorKind", error.kind);
+    return errorResponse(c.get("dialect"), error, renderContextOf(c), stampOf(c));
   }
 
-  /** The headers every answer carries, so that they are set once, when the answer is built. */
-  function gatewayHeaders(c: Context<Env>, errorKind?: string): Record<string, string> {
-    const headers: Record<string, string> = { "x-request-id": c.get("requestId") };
-    if (deps.upstreamLabel) headers["x-dm-bridge-upstream"] = deps.upstreamLabel;
-    if (errorKind) {
-      headers["x-dm-bridge-error"] = errorKind;
-      c.set("errorKind", errorKind);
-    }
-    return headers;
-  }
-
-  /**
-   * Every answer is built here with all its headers at once: a header added to a finished response makes the
-   * Node adapter turn its cheap response into a full WHATWG one, which cost more than rendering the message.
-   */
-  function respond(c: Context<Env>, r: Rendered, errorKind?: string): Response {
-    const headers = { ...r.headers, "content-type": r.contentType, ...gatewayHeaders(c, errorKind) };
-    return new Response(r.body, { status: r.status, headers });
-  }
+  const stampOf = (c: Context<Env>): GatewayStamp => ({ requestId: c.get("requestId"), upstreamLabel: deps.upstreamLabel });
 
   // Liveness: 200 whenever the process can answer. A degraded shared state is reported, not failed: a Redis outage
   // must not make an orchestrator restart every replica.
@@ -187,24 +169,24 @@ export function createApp(deps: AppDeps) {
   };
 
   const json = (c: Context<Env>, status: number, value: unknown) =>
-    respond(c, { status, contentType: "application/json", body: JSON.stringify(value) });
+    toResponse({ status, contentType: "application/json", body: JSON.stringify(value) }, stampOf(c));
 
-  app.get("/healthz", framed((c) => json(c, 200, health())));
+  app.get("/healthz", answerInDialect((c) => json(c, 200, health())));
   // Readiness: a load balancer stops sending here from the moment a drain starts, while in-flight work finishes.
   app.get(
     "/readyz",
-    framed((c) => (deps.lifecycle?.draining() ? json(c, 503, { status: "draining" }) : json(c, 200, { status: "ready" }))),
+    answerInDialect((c) => (deps.lifecycle?.draining() ? json(c, 503, { status: "draining" }) : json(c, 200, { status: "ready" }))),
   );
   if (deps.metrics) {
     const { token, render } = deps.metrics;
     app.get(
       "/metrics",
-      framed(async (c) => {
+      answerInDialect(async (c) => {
         if (token !== undefined && !constantTimeEqual(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
-          return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"', ...gatewayHeaders(c) } });
+          return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"', ...gatewayHeaders(stampOf(c)) } });
         }
         const scrape = await render();
-        return new Response(scrape.body, { status: 200, headers: { "content-type": scrape.contentType, ...gatewayHeaders(c) } });
+        return new Response(scrape.body, { status: 200, headers: { "content-type": scrape.contentType, ...gatewayHeaders(stampOf(c)) } });
       }),
     );
   }
@@ -212,10 +194,10 @@ export function createApp(deps: AppDeps) {
   for (const { path, format, dialect } of routeTable(dialects, preferred)) {
     app.all(
       path,
-      framed(async (c) => {
+      answerInDialect(async (c) => {
         onlyPost(c);
-        const ctx = { format, requestPath: c.get("path") };
-        return respond(c, await sendDirectMessage(c.req.raw, dialect, ctx, services, c.get("trace")));
+        const renderContext = { format, requestPath: c.get("path") };
+        return toResponse(await sendDirectMessage(c.req.raw, dialect, renderContext, services, c.get("trace")), stampOf(c));
       }, dialect),
     );
   }
@@ -223,29 +205,26 @@ export function createApp(deps: AppDeps) {
   const passthrough = { fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
   app.all(
     NATIVE_EVENTS_PATH,
-    framed(async (c) => {
+    answerInDialect(async (c) => {
       onlyPost(c);
       const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace"));
-      for (const [name, value] of Object.entries(gatewayHeaders(c))) answer.headers.set(name, value);
+      for (const [name, value] of Object.entries(gatewayHeaders(stampOf(c)))) answer.headers.set(name, value);
       return answer;
     }),
   );
 
   app.notFound(
-    framed(() => {
+    answerInDialect(() => {
       throw new BridgeError("route_not_found");
     }),
   );
 
   // Only reached by a failure outside every frame (none is known): answered in the path's dialect, not as a stack.
-  app.onError((err, c) => {
-    const dialect = dialectForPath(c.req.path);
-    const e = toBridgeError(err);
-    deps.log?.({ level: "error", error: e.kind, detail: String((err as Error)?.name) });
-    const rendered = dialect.renderError(e, { format: c.req.path.endsWith(".xml") ? "xml" : "json", requestPath: c.req.path });
-    const headers: Record<string, string> = { ...rendered.headers, "content-type": rendered.contentType, "x-dm-bridge-error": e.kind };
-    if (deps.upstreamLabel) headers["x-dm-bridge-upstream"] = deps.upstreamLabel;
-    return new Response(rendered.body, { status: rendered.status, headers });
+  app.onError((thrown, c) => {
+    const error = toBridgeError(thrown);
+    deps.log?.({ level: "error", error: error.kind, detail: String((thrown as Error)?.name) });
+    const renderContext = { format: formatOfPath(c.req.path), requestPath: c.req.path };
+    return errorResponse(dialectForPath(c.req.path), error, renderContext, { upstreamLabel: deps.upstreamLabel });
   });
 
   return app;
@@ -259,6 +238,6 @@ function admitSend(lifecycle: Lifecycle) {
   };
 }
 
-function ctxOf(c: { get(key: "format"): Format; get(key: "path"): string }) {
+function renderContextOf(c: { get(key: "format"): Format; get(key: "path"): string }) {
   return { format: c.get("format"), requestPath: c.get("path") };
 }

@@ -1,6 +1,6 @@
 import { authenticate } from "./auth/authenticate";
 import { sendWithinBudget } from "./auth/send-budget";
-import { BridgeError } from "./core/errors";
+import { BridgeError, PASSED_BACK_HEADERS } from "./core/errors";
 import { parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import { signedUrl, type SendServices, type Trace } from "./send-direct-message";
@@ -10,7 +10,8 @@ import type { UpstreamSigner } from "./upstream/upstream-signer";
 /** The native events endpoint, served on the proxy's base URL so that a half-migrated app needs only one. */
 export const NATIVE_EVENTS_PATH = "/1.1/direct_messages/events/new.json";
 
-const PASSED_BACK = ["content-type", "x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after"];
+/** The upstream answer's headers the client gets: its own type, then what every error passes back too. */
+const NATIVE_PASSED_BACK = ["content-type", ...PASSED_BACK_HEADERS];
 
 export interface PassthroughServices {
   fetch: FetchLike;
@@ -22,46 +23,46 @@ export interface PassthroughServices {
  * Verifies the caller like a legacy call, then forwards the JSON body byte for byte to the same path upstream,
  * signed again with the caller's consumer and token, and passes the answer back as it came. Never retried.
  */
-export async function passThroughNativeEvent(request: Request, s: SendServices, up: PassthroughServices, trace: Trace): Promise<Response> {
+export async function passThroughNativeEvent(request: Request, services: SendServices, upstream: PassthroughServices, trace: Trace): Promise<Response> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") throw new BridgeError("unsupported_media_type");
-  const body = await readBodyLimited(request, s.maxBodyBytes);
+  const body = await readBodyLimited(request, services.maxBodyBytes);
   // A JSON body is not signed (RFC 5849 3.4.1.3.1): only the query string's parameters are.
   const query = parseQuery(request.url);
   const creds = await authenticate(
     {
       method: request.method,
-      url: signedUrl(request, s.publicBaseUrl, s.trustForwardedHeaders),
+      url: signedUrl(request, services.publicBaseUrl, services.trustForwardedHeaders),
       authorization: request.headers.get("authorization"),
       params: query,
     },
-    s.auth,
+    services.auth,
   );
 
   const forwardedQuery = query.filter(([n]) => !n.startsWith("oauth_"));
-  const url = up.signer.endpoint(NATIVE_EVENTS_PATH, forwardedQuery);
+  const url = upstream.signer.endpoint(NATIVE_EVENTS_PATH, forwardedQuery);
   const forward = {
     method: "POST" as const,
     url: url.href,
     headers: {
-      authorization: await up.signer.authorize("POST", url, forwardedQuery, creds),
+      authorization: await upstream.signer.authorize("POST", url, forwardedQuery, creds),
       "content-type": request.headers.get("content-type")!,
       accept: "application/json",
     },
     body,
   };
-  s.admitSend?.();
+  services.admitSend?.();
   const { response, body: answer } = await sendWithinBudget(
-    s.budget,
+    services.budget,
     creds,
-    () => fetchWithDeadline(up.fetch, forward, up.timeoutMs, (r) => r.arrayBuffer()),
+    () => fetchWithDeadline(upstream.fetch, forward, upstream.timeoutMs, (r) => r.arrayBuffer()),
     ({ response }) => response.status >= 400,
   );
   trace.upstreamStatus = response.status;
   const headers = new Headers();
-  for (const name of PASSED_BACK) {
-    const v = response.headers.get(name);
-    if (v !== null) headers.set(name, v);
+  for (const name of NATIVE_PASSED_BACK) {
+    const value = response.headers.get(name);
+    if (value !== null) headers.set(name, value);
   }
   return new Response(answer, { status: response.status, headers });
 }

@@ -29,6 +29,12 @@ export const ERROR_KINDS = [
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+/** X's rate-limit headers, lower-case as an upstream answer is read. */
+export const RATE_LIMIT_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"] as const;
+
+/** The headers of an upstream answer a client must see again: its rate-limit state and HTTP's own Retry-After. */
+export const PASSED_BACK_HEADERS = [...RATE_LIMIT_HEADERS, "retry-after"] as const;
+
 export interface ErrorDetail {
   /** The parameter at fault, for param_missing / param_invalid. */
   param?: string;
@@ -36,7 +42,7 @@ export interface ErrorDetail {
   xCode?: number;
   xMessage?: string;
   upstreamStatus?: number;
-  /** Headers the client must see again (rate-limit state, Retry-After). */
+  /** Headers the client must see again (PASSED_BACK_HEADERS), lower-case. */
   headers?: Record<string, string>;
   limit?: number;
   /** Set when HTTP Basic credentials failed, for dialects that word that apart from an OAuth failure (Sina). */

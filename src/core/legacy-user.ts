@@ -16,22 +16,22 @@ export function pickUserFields(user: XUser, fields: readonly UserField[]): Recor
 
 function readField(user: XUser, name: string, kind: UserField[1]): JsonValue {
   if (typeof kind === "function") return kind(user);
-  const v = user[name];
+  const value = user[name];
   switch (kind) {
     // From id_str: the number in `id` is already rounded above 2^53.
     case "id":
       return new JsonInteger(user.id_str);
     case "text":
-      return typeof v === "string" ? v : null;
+      return typeof value === "string" ? value : null;
     case "count":
-      return typeof v === "number" && Number.isSafeInteger(v) ? v : null;
+      return typeof value === "number" && Number.isSafeInteger(value) ? value : null;
     case "flag":
-      return v === true;
+      return value === true;
   }
 }
 
-/** Seed 002's user element (Twitter 1.0 and Sina Weibo v1), in its order. */
-export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
+/** The fields every legacy user element opens with, in this order (seeds 001 and 002 agree up to here). */
+export const LEGACY_USER_OPENING: readonly UserField[] = [
   ["id", "id"],
   ["name", "text"],
   ["screen_name", "text"],
@@ -41,6 +41,11 @@ export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
   ["url", "text"],
   ["protected", "flag"],
   ["followers_count", "count"],
+];
+
+/** Seed 002's user element (Twitter 1.0 and Sina Weibo v1), in its order. */
+export const TWITTER_1_0_USER_FIELDS: readonly UserField[] = [
+  ...LEGACY_USER_OPENING,
   ["profile_background_color", "text"],
   ["profile_text_color", "text"],
   ["profile_link_color", "text"],

@@ -35,9 +35,9 @@ export interface XmlDocumentOptions {
 const builders = new Map<string, XMLBuilder>();
 
 function builderFor(indentBy: string): XMLBuilder {
-  let b = builders.get(indentBy);
-  if (!b) {
-    b = new XMLBuilder({
+  let builder = builders.get(indentBy);
+  if (!builder) {
+    builder = new XMLBuilder({
       ignoreAttributes: false,
       attributeNamePrefix: "@_",
       format: true,
@@ -47,9 +47,9 @@ function builderFor(indentBy: string): XMLBuilder {
       tagValueProcessor: escapeValue,
       attributeValueProcessor: escapeValue,
     });
-    builders.set(indentBy, b);
+    builders.set(indentBy, builder);
   }
-  return b;
+  return builder;
 }
 
 /**

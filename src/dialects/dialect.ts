@@ -33,8 +33,8 @@ export interface Dialect {
    */
   routes: readonly { path: string; formats: readonly Format[] }[];
   parseRequest(params: readonly Param[]): LegacyDmRequest;
-  renderMessage(dm: DirectMessage, ctx: RequestContext): Rendered;
-  renderError(err: BridgeError, ctx: RequestContext): Rendered;
+  renderMessage(dm: DirectMessage, renderContext: RequestContext): Rendered;
+  renderError(err: BridgeError, renderContext: RequestContext): Rendered;
   /** The names its clients read the upstream's rate-limit state under, on a message and on an error. */
   rateLimitHeaderNames: RateLimitHeaderNames;
 }

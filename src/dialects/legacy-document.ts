@@ -1,11 +1,9 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
-import { serializeJson, type JsonValue } from "../core/json";
+import { JSON_TYPE, serializeJson, type JsonValue } from "../core/json";
 import { buildXmlDocument, XML_TYPE, type XmlDocumentOptions } from "../core/xml";
-import type { Format, Rendered } from "./dialect";
-import { describeBadResponse } from "./error-wording";
+import type { Format, Rendered, RequestContext } from "./dialect";
+import { statusOf, type LegacyErrorTable } from "./error-wording";
 import { rateLimitHeaders, type RateLimitHeaderNames } from "./rate-limit-headers";
-
-const JSON_TYPE = "application/json; charset=utf-8";
 
 /** Shared by the JSON-and-XML dialects: one ordered value, written as the JSON object or as the XML element. */
 export function renderDocument(
@@ -20,28 +18,6 @@ export function renderDocument(
   return { status, contentType: JSON_TYPE, body: serializeJson(value), headers };
 }
 
-/** A dialect's answer to each error kind: HTTP status and the sentence its clients show. */
-export type LegacyErrorTable = Record<ErrorKind, readonly [status: number, message: (e: BridgeError) => string]>;
-
-export const fixed = (m: string) => () => m;
-
-/**
- * Failures of the gateway itself, which no legacy server had: every dialect with plain-sentence errors words them
- * the same way.
- */
-export const GATEWAY_ERRORS = {
-  method_not_allowed: [405, fixed("This method requires a POST.")],
-  body_too_large: [413, (e: BridgeError) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
-  unsupported_media_type: [415, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
-  upstream_timeout: [504, fixed("The X API did not answer in time; the message may not have been sent.")],
-  upstream_unreachable: [502, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, describeBadResponse],
-  // X's own sentence where X sent one: a code no legacy rule names (326, 214, …) still says what went wrong.
-  upstream_error: [502, (e: BridgeError) => e.detail.xMessage ?? "Internal error."],
-  unavailable: [503, fixed("The service is unavailable for a moment; try again shortly.")],
-  internal: [500, fixed("Internal error.")],
-} as const satisfies Partial<LegacyErrorTable>;
-
 const AUTH_KINDS: ReadonlySet<ErrorKind> = new Set(["auth_missing", "auth_invalid", "auth_timestamp", "auth_replay"]);
 
 /**
@@ -53,4 +29,22 @@ export function errorHeaders(e: BridgeError, status: number, realm: string, name
   const limits = rateLimitHeaders(e.detail.headers, names);
   if (status !== 401 || !AUTH_KINDS.has(e.kind)) return limits;
   return { ...limits, "www-authenticate": `Basic realm="${realm}"` };
+}
+
+/** How a plain-sentence dialect (Twitter 1.0, StatusNet) writes its `<hash>` error document. */
+export interface SentenceErrorForm {
+  table: LegacyErrorTable;
+  xml: XmlDocumentOptions;
+  /** The realm of the Basic challenge on a 401. */
+  realm: string;
+  /** Twitter 1.0's XML names the request before the error; its JSON, and StatusNet's both forms, the error first. */
+  requestFirstInXml?: boolean;
+}
+
+export function renderSentenceError(e: BridgeError, renderContext: RequestContext, form: SentenceErrorForm): Rendered {
+  const status = statusOf(e, form.table);
+  const error = form.table[e.kind][1](e);
+  const { format, requestPath } = renderContext;
+  const value = form.requestFirstInXml && format === "xml" ? { request: requestPath, error } : { error, request: requestPath };
+  return renderDocument(format, "hash", value, status, form.xml, errorHeaders(e, status, form.realm, "X-RateLimit"));
 }

@@ -21,7 +21,10 @@ export interface ServedRoute {
 /** Orders dialects for a shared path or prefix: preferred ones first, then declaration order. */
 function byPreference(dialects: readonly Dialect[], preferred: readonly string[]): Dialect[] {
   const rank = (d: Dialect) => (preferred.includes(d.name) ? 0 : 1);
-  return dialects.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map((x) => x.d);
+  return dialects
+    .map((dialect, order) => ({ dialect, order }))
+    .sort((a, b) => rank(a.dialect) - rank(b.dialect) || a.order - b.order)
+    .map((ranked) => ranked.dialect);
 }
 
 /** Each `path.format` once, served by the dialect that wins it. */
@@ -47,5 +50,5 @@ export function createDialectFinder(dialects: readonly Dialect[] = DIALECTS, pre
     .flatMap((dialect) => dialect.prefixes.map((prefix) => ({ prefix, dialect })))
     .sort((a, b) => b.prefix.length - a.prefix.length);
   const fallback = dialects[0]!;
-  return (path) => byPrefix.find((p) => path.startsWith(p.prefix))?.dialect ?? fallback;
+  return (path) => byPrefix.find((owner) => path.startsWith(owner.prefix))?.dialect ?? fallback;
 }

@@ -1,18 +1,16 @@
 import type { BridgeError, ErrorKind } from "../core/errors";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, fixed, renderDocument } from "./legacy-document";
+import { errorHeaders, renderDocument } from "./legacy-document";
 import { SEED_002_XML, toTwitter10Message, TWITTER_1_0_RECIPIENT } from "./twitter-1-0";
-import { describeBadResponse, statusOf } from "./error-wording";
-
-type SinaError = readonly [status: number, code: number, message: (e: BridgeError) => string];
+import { describeBadResponse, fixed, statusOf, type CodedError } from "./error-wording";
 
 /**
  * Sina v1's five-digit codes: the first three digits are the HTTP status. Codes seen in Sina's answers are used as
  * they were (40012, 40013, 40017, 40023, 40025, 40302, 40107); 40102, 40104 and 40105 follow the order of the OAuth
  * problem list that 40107 and 40113 come from; the others follow the status rule and are not attested.
  */
-export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
+export const SINA_ERRORS: Record<ErrorKind, CodedError> = {
   // No credentials at all: a 401 with a Basic challenge, which clients that only answer a challenge need.
   auth_missing: [401, 40102, fixed("Oauth Error: parameter_absent!")],
   auth_invalid: [401, 40107, fixed("Oauth Error: signature_invalid!")],
@@ -38,21 +36,21 @@ export const SINA_ERRORS: Record<ErrorKind, SinaError> = {
   internal: [500, 50000, fixed("Error: system error!")],
 };
 
-const BASIC_FAILED: SinaError = [403, 40302, fixed("Error: auth faild!")];
+const BASIC_FAILED: CodedError = [403, 40302, fixed("Error: auth faild!")];
 
 /** A failed HTTP Basic login is Sina's "auth faild" (403); a failed OAuth signature is its OAuth error (401). */
-function entryFor(e: BridgeError): SinaError {
+function entryFor(e: BridgeError): CodedError {
   if (e.kind === "auth_invalid" && e.detail.scheme === "basic") return BASIC_FAILED;
   return SINA_ERRORS[e.kind];
 }
 
-export function renderSinaError(e: BridgeError, ctx: RequestContext): Rendered {
+export function renderSinaError(e: BridgeError, renderContext: RequestContext): Rendered {
   const [tableStatus, tableCode, message] = entryFor(e);
   const status = e.kind === "upstream_error" ? statusOf(e, SINA_ERRORS) : tableStatus;
   // Keeps the code's first three digits equal to the status when an upstream error keeps its own status.
   const code = Math.floor(tableCode / 100) === status ? tableCode : status * 100;
-  const value = { request: ctx.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API", "X-RateLimit"));
+  const value = { request: renderContext.requestPath, error_code: String(status), error: `${code}:${message(e)}` };
+  return renderDocument(renderContext.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Weibo API", "X-RateLimit"));
 }
 
 /**
@@ -68,7 +66,7 @@ export const sinaWeibo: Dialect = {
 
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
-  renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+  renderMessage: (dm, renderContext) => renderDocument(renderContext.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
 
   rateLimitHeaderNames: "X-RateLimit",
 

@@ -3,25 +3,17 @@ import type { DirectMessage } from "../core/direct-message";
 import type { BridgeError } from "../core/errors";
 import { JsonInteger, type JsonValue } from "../core/json";
 import { MAX_TEXT_CHARS, parseLegacyRequest } from "../core/legacy-request";
-import { pickUserFields, type UserField } from "../core/legacy-user";
+import { LEGACY_USER_OPENING, pickUserFields, type UserField } from "../core/legacy-user";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Format, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, statusOf } from "./error-wording";
+import { renderDocument, renderSentenceError } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, type LegacyErrorTable } from "./error-wording";
 
 const profileUrl = (u: XUser) => `https://x.com/${u.screen_name}`;
 
 /** Seed 001's common user fields, in its order (XML and JSON agree up to `contributors_enabled`). */
 const SEED_001_COMMON: readonly UserField[] = [
-  ["id", "id"],
-  ["name", "text"],
-  ["screen_name", "text"],
-  ["location", "text"],
-  ["description", "text"],
-  ["profile_image_url", "text"],
-  ["url", "text"],
-  ["protected", "flag"],
-  ["followers_count", "count"],
+  ...LEGACY_USER_OPENING,
   ["created_at", "text"],
   ["favourites_count", "count"],
   ["statuses_count", "count"],
@@ -31,12 +23,10 @@ const SEED_001_COMMON: readonly UserField[] = [
 ];
 
 /**
- * Seed 001's XML user element, then the two elements StatusNet and GNU social add in their namespace. Jisko's
+ * Seed 001's fields after the common ones, which its XML writes after `geo_enabled` and its JSON before it. Jisko's
  * JSON spelling `contributions_enabled` is its typo; both forms here say `contributors_enabled`, as its XML does.
  */
-const XML_USER: readonly UserField[] = [
-  ...SEED_001_COMMON,
-  ["geo_enabled", "flag"],
+const SEED_001_LATER: readonly UserField[] = [
   ["time_zone", "text"],
   ["profile_background_image_url", "text"],
   ["profile_background_tile", "flag"],
@@ -44,6 +34,13 @@ const XML_USER: readonly UserField[] = [
   ["verified", "flag"],
   ["lang", "text"],
   ["contributors_enabled", "flag"],
+];
+
+/** Seed 001's XML user element, then the two elements StatusNet and GNU social add in their namespace. */
+const XML_USER: readonly UserField[] = [
+  ...SEED_001_COMMON,
+  ["geo_enabled", "flag"],
+  ...SEED_001_LATER,
   // Blocking is not in X's user object; a user the sender has blocked cannot be messaged anyway.
   ["statusnet:blocking", () => false],
   ["statusnet:profile_url", profileUrl],
@@ -51,13 +48,7 @@ const XML_USER: readonly UserField[] = [
 
 const JSON_USER: readonly UserField[] = [
   ...SEED_001_COMMON,
-  ["time_zone", "text"],
-  ["profile_background_image_url", "text"],
-  ["profile_background_tile", "flag"],
-  ["notifications", "flag"],
-  ["verified", "flag"],
-  ["lang", "text"],
-  ["contributors_enabled", "flag"],
+  ...SEED_001_LATER,
   ["geo_enabled", "flag"],
   ["statusnet_blocking", () => false],
   ["statusnet_profile_url", profileUrl],
@@ -103,10 +94,8 @@ export const STATUSNET_ERRORS: LegacyErrorTable = {
   ...GATEWAY_ERRORS,
 };
 
-function renderStatusNetError(e: BridgeError, ctx: RequestContext): Rendered {
-  const status = statusOf(e, STATUSNET_ERRORS);
-  const value = { error: STATUSNET_ERRORS[e.kind][1](e), request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_001_XML, errorHeaders(e, status, "dm-bridge API", "X-RateLimit"));
+function renderStatusNetError(e: BridgeError, renderContext: RequestContext): Rendered {
+  return renderSentenceError(e, renderContext, { table: STATUSNET_ERRORS, xml: SEED_001_XML, realm: "dm-bridge API" });
 }
 
 /** StatusNet, GNU social and Jisko (seed 001), under `/api` or `/index.php/api` as those installs were reached. */
@@ -128,8 +117,8 @@ export const statusNet: Dialect = {
       ignored: ["source"],
     }),
 
-  renderMessage: (dm, ctx) =>
-    renderDocument(ctx.format, "direct_message", toStatusNetMessage(dm, ctx.format), 200, { ...SEED_001_XML, rootAttributes: NAMESPACE }),
+  renderMessage: (dm, renderContext) =>
+    renderDocument(renderContext.format, "direct_message", toStatusNetMessage(dm, renderContext.format), 200, { ...SEED_001_XML, rootAttributes: NAMESPACE }),
 
   rateLimitHeaderNames: "X-RateLimit",
 

@@ -5,8 +5,8 @@ import { JsonInteger, type JsonValue } from "../core/json";
 import { parseLegacyRequest, type RecipientParamRules } from "../core/legacy-request";
 import { pickUserFields, TWITTER_1_0_USER_FIELDS } from "../core/legacy-user";
 import type { Dialect, Rendered, RequestContext } from "./dialect";
-import { errorHeaders, fixed, GATEWAY_ERRORS, renderDocument, type LegacyErrorTable } from "./legacy-document";
-import { describeInvalid, statusOf } from "./error-wording";
+import { renderDocument, renderSentenceError } from "./legacy-document";
+import { describeInvalid, fixed, GATEWAY_ERRORS, type LegacyErrorTable } from "./error-wording";
 
 /**
  * `user` takes an id or a screen name (all digits: an id, so `user=12345` is user 12345, never the account named
@@ -59,11 +59,8 @@ export const TWITTER_1_0_ERRORS: LegacyErrorTable = {
 };
 
 /** Twitter's pre-2012 error document: XML names the request first, JSON the error first. */
-export function renderTwitter10Error(e: BridgeError, ctx: RequestContext): Rendered {
-  const status = statusOf(e, TWITTER_1_0_ERRORS);
-  const error = TWITTER_1_0_ERRORS[e.kind][1](e);
-  const value = ctx.format === "xml" ? { request: ctx.requestPath, error } : { error, request: ctx.requestPath };
-  return renderDocument(ctx.format, "hash", value, status, SEED_002_XML, errorHeaders(e, status, "Twitter API", "X-RateLimit"));
+export function renderTwitter10Error(e: BridgeError, renderContext: RequestContext): Rendered {
+  return renderSentenceError(e, renderContext, { table: TWITTER_1_0_ERRORS, xml: SEED_002_XML, realm: "Twitter API", requestFirstInXml: true });
 }
 
 export const twitter10: Dialect = {
@@ -77,7 +74,7 @@ export const twitter10: Dialect = {
 
   parseRequest: (params) => parseLegacyRequest(params, TWITTER_1_0_RECIPIENT),
 
-  renderMessage: (dm, ctx) => renderDocument(ctx.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
+  renderMessage: (dm, renderContext) => renderDocument(renderContext.format, "direct_message", toTwitter10Message(dm), 200, SEED_002_XML),
 
   rateLimitHeaderNames: "X-RateLimit",
 

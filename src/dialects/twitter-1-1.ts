@@ -1,21 +1,24 @@
 import type { DirectMessage } from "../core/direct-message";
-import type { BridgeError, ErrorKind } from "../core/errors";
+import type { ErrorKind } from "../core/errors";
 import { formatCreatedAt } from "../core/created-at";
 import { withExactIds } from "../core/exact-ids";
-import { JsonInteger, RawJson, serializeJson } from "../core/json";
+import { JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Rendered } from "./dialect";
-import { describeBadResponse, describeInvalid, statusOf } from "./error-wording";
+import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type CodedError } from "./error-wording";
 
-const JSON_TYPE = "application/json; charset=utf-8";
 const NOT_RENDERED = new Set(["status"]);
 
-type Template = readonly [status: number, code: number, message: (e: BridgeError) => string];
-const fixed = (m: string) => () => m;
+
+/** A failure of the gateway itself, worded as every dialect words it, under a 1.1 error code. */
+function numbered(kind: keyof typeof GATEWAY_ERRORS, code: number): CodedError {
+  const [status, message] = GATEWAY_ERRORS[kind];
+  return [status, code, message];
+}
 
 /** Codes and wording from the public 1.1 error list; where 1.1 had none, the nearest one with a plain message. */
-export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
+export const TWITTER_1_1_ERRORS: Record<ErrorKind, CodedError> = {
   auth_missing: [400, 215, fixed("Bad Authentication data.")],
   auth_invalid: [401, 32, fixed("Could not authenticate you.")],
   auth_timestamp: [401, 135, fixed("Timestamp out of bounds.")],
@@ -29,12 +32,13 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, Template> = {
   duplicate: [403, 151, fixed("There was an error sending your message: Whoops! You already said that.")],
   rate_limited: [429, 88, fixed("Rate limit exceeded.")],
   route_not_found: [404, 34, fixed("Sorry, that page does not exist.")],
-  method_not_allowed: [405, 86, fixed("This method requires a POST.")],
-  body_too_large: [413, 44, (e) => `Request body is larger than ${e.detail.limit ?? "the limit of"} bytes.`],
-  unsupported_media_type: [415, 44, fixed("Parameters must be sent as application/x-www-form-urlencoded.")],
-  upstream_timeout: [504, 130, fixed("The X API did not answer in time; the message may not have been sent.")],
-  upstream_unreachable: [502, 131, fixed("The X API could not be reached.")],
-  upstream_bad_response: [502, 131, describeBadResponse],
+  method_not_allowed: numbered("method_not_allowed", 86),
+  body_too_large: numbered("body_too_large", 44),
+  unsupported_media_type: numbered("unsupported_media_type", 44),
+  upstream_timeout: numbered("upstream_timeout", 130),
+  upstream_unreachable: numbered("upstream_unreachable", 131),
+  upstream_bad_response: numbered("upstream_bad_response", 131),
+  // X's own code and sentence win where X sent them (renderError); without them, the plain internal error.
   upstream_error: [502, 131, fixed("Internal error.")],
   // 1.1's own "Over capacity" (503/130): a gateway that is draining or cannot keep its replay promise now.
   unavailable: [503, 130, fixed("Over capacity.")],

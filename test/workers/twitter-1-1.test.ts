@@ -107,6 +107,8 @@ describe("1.1 errors from the deployed bundle", () => {
     expect(res.status).toBe(500);
     expect(JSON.parse(raw)).toEqual({ errors: [{ code: 131, message: "Internal error." }] });
     expect(raw).not.toContain("top-secret-value");
+    // Through the app's one error path: the same gateway header as any other error.
+    expect(res.headers.get("x-dm-bridge-error")).toBe("internal");
   });
 });
 
