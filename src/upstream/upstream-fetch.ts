@@ -1,4 +1,4 @@
-import { BridgeError, classifyXError } from "../core/errors";
+import { BridgeError, classifyXError, PASSED_BACK_HEADERS } from "../core/errors";
 
 /**
  * One upstream call, as plain data: a runtime sends it with whatever client is cheapest there (an undici pool on
@@ -41,7 +41,6 @@ export function fromFetch(f: (url: string, init: RequestInit) => Promise<Respons
   };
 }
 
-const PASSED_BACK_HEADERS = ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after"];
 
 export interface UpstreamAnswer {
   status: number;
