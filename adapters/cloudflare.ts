@@ -3,7 +3,7 @@ import { createDurableState, parseDurableStateSettings, type StateNamespace } fr
 import { createKvNonceStore } from "../src/auth/kv-nonce-store";
 import { createMemoryNonceStore } from "../src/auth/nonce-store";
 import { createMemorySendBudget } from "../src/auth/send-budget";
-import { ConfigError, parseConfig } from "../src/config";
+import { type Config, ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
 import { errorResponse, formatOfPath } from "../src/dialects/response";
@@ -63,7 +63,8 @@ const handlers = new WeakMap<WorkerEnv, Handler>();
 
 function buildHandler(env: WorkerEnv): Handler {
   const { DM_BRIDGE_KV: kv, DM_BRIDGE_STATE: stateObjects, ...vars } = env;
-  let config, shared;
+  let config: Config;
+  let shared: ReturnType<typeof parseDurableStateSettings>;
   try {
     config = parseConfig(vars as Record<string, string | undefined>, () => {
       throw new ConfigError("DM_PROXY_CREDENTIALS_FILE does not exist on Workers: put the DM_PROXY_CREDENTIALS secret");

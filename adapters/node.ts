@@ -1,11 +1,11 @@
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
-import { ConfigError, parseConfig } from "../src/config";
+import { type Config, ConfigError, parseConfig } from "../src/config";
 import { runClusterPrimary } from "../src/node/cluster-primary";
 import { checkNodeConfig } from "../src/node/node-config";
 import { runSidecar } from "../src/node/sidecar";
 
-let config;
+let config: Config;
 try {
   config = checkNodeConfig(parseConfig(process.env, (path) => readFileSync(path, "utf8")));
 } catch (err) {

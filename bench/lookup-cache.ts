@@ -36,7 +36,7 @@ function upstream() {
 /** Zipf-like popularity: a few recipients get most messages, as in real DM traffic. */
 function pickRecipient(random: () => number): string {
   if (random() < UNKNOWN_SHARE) return `ghost${Math.floor(random() * 5_000)}`;
-  const rank = Math.floor(Math.pow(AUDIENCE, random()));
+  const rank = Math.floor(AUDIENCE ** random());
   return `user_${rank}`;
 }
 

@@ -75,7 +75,7 @@ const CPUS = opt["no-pin"]
 const ROOT = resolve(import.meta.dirname, "..");
 const LUA = join(ROOT, "bench/requests.lua");
 const HZ = Number((await runCommand("getconf", ["CLK_TCK"])).trim());
-const log = (s: string) => process.stderr.write(s + "\n");
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Target {
   url: string;
@@ -198,7 +198,9 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     const count = Math.ceil(Math.max(warmRate * 2.5, 4_000) * durationSec) + 20_000;
     const file = await writeRequests(dir, target, count, now() + Math.floor(durationSec / 2));
     const watched = { hop: hop && watch(hop.pid!), upstream: watch(upstream.pid!), redis: redis && watch(redis.child.pid!) };
-    const sample = () => Object.values(watched).forEach((w) => w?.sample());
+    const sample = () => {
+      for (const w of Object.values(watched)) w?.sample();
+    };
     sample();
     const sampler = setInterval(sample, sampleIntervalSec() * 1000);
     const [machine0, children0, self0] = [machineTicks(), childTicksOfSelf(), cpuTicksOf(process.pid)];
@@ -285,7 +287,7 @@ const machine = describeMachine(CPUS, phases.some(withRedis));
 const table = formatTable(rows);
 const scaleOut = formatScaleOut(rows, ratios, connections);
 const settings = phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ${machine.layout}\n` : "";
-console.log(`\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => l + "\n").join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`);
+console.log(`\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => `${l}\n`).join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`);
 
 if (!opt["no-doc"]) {
   const name = opt.name;

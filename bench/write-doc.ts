@@ -41,7 +41,7 @@ export function writeResultsDoc(r: RunRecord): void {
     writeFileSync(join(docDir, `${r.name}-memory.svg`), renderMemoryChart(samples, r.sampleIntervalSec, caption));
   }
   const { root: _root, table: _table, ...record } = r;
-  writeFileSync(join(docDir, `${r.name}.json`), JSON.stringify({ date: new Date().toISOString(), ...record }, null, 2) + "\n");
+  writeFileSync(join(docDir, `${r.name}.json`), `${JSON.stringify({ date: new Date().toISOString(), ...record }, null, 2)}\n`);
   const block = [
     `Run \`${r.name}\` (${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC): \`${r.command}\``,
     "",

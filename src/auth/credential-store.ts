@@ -19,7 +19,7 @@ export interface CredentialStore {
 }
 
 const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined =>
-  record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  record && Object.hasOwn(record, key) ? record[key] : undefined;
 
 export function createStaticCredentialStore(doc: CredentialsDocument): CredentialStore {
   return {

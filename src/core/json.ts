@@ -48,13 +48,13 @@ export function serializeJson(value: JsonValue | undefined): string {
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + serializeJson(value[i]);
-    return out + "]";
+    return `${out}]`;
   }
   const object = value as { readonly [key: string]: JsonValue | undefined };
   let out = "{";
   for (const key of Object.keys(object)) {
     const v = object[key];
-    if (v !== undefined) out += (out.length === 1 ? "" : ",") + quoteKey(key) + ":" + serializeJson(v);
+    if (v !== undefined) out += `${(out.length === 1 ? "" : ",") + quoteKey(key)}:${serializeJson(v)}`;
   }
-  return out + "}";
+  return `${out}}`;
 }

@@ -18,7 +18,7 @@ export function createLineLog(
   return {
     log(line) {
       if (pending === "") schedule(flush);
-      pending += JSON.stringify({ t: new Date(now()).toISOString(), ...line }) + "\n";
+      pending += `${JSON.stringify({ t: new Date(now()).toISOString(), ...line })}\n`;
     },
     flush,
   };

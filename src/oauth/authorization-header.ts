@@ -33,5 +33,5 @@ function decodeEscapes(value: string): string {
 }
 
 export function buildOAuthHeader(params: readonly Param[]): string {
-  return "OAuth " + params.map(([n, v]) => `${percentEncode(n)}="${percentEncode(v)}"`).join(", ");
+  return `OAuth ${params.map(([n, v]) => `${percentEncode(n)}="${percentEncode(v)}"`).join(", ")}`;
 }

@@ -7,6 +7,6 @@ export function percentEncode(value: string): string {
   if (UNRESERVED.test(value)) return value;
   const encoded = encodeURIComponent(value);
   return encoded.includes("!") || encoded.includes("*") || encoded.includes("'") || encoded.includes("(") || encoded.includes(")")
-    ? encoded.replace(SUB_DELIMS, (ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase())
+    ? encoded.replace(SUB_DELIMS, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
     : encoded;
 }

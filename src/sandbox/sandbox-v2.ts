@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import type { XUser } from "../core/x-types";
-import { createSendLedger, type SendRefusal } from "./sandbox-events";
+import type { createSendLedger, SendRefusal } from "./sandbox-events";
 import type { SandboxUser } from "./sandbox-users";
 
 /** The X API v2 endpoints the proxy's v2 mode uses, with v2's user objects, `user.fields` and problem documents. */

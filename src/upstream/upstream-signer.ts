@@ -50,6 +50,6 @@ export type UpstreamSigner = ReturnType<typeof createUpstreamSigner>;
 /** Each part behind its length: no two different lists share a key, whatever characters they hold (cheaper than JSON). */
 export function lengthPrefixed(parts: readonly string[]): string {
   let key = "";
-  for (const part of parts) key += part.length + ":" + part;
+  for (const part of parts) key += `${part.length}:${part}`;
   return key;
 }

@@ -115,7 +115,10 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
 
   function enqueue(w: Waiter, by: LookupBy, value: string): void {
     const refused = options.refusal?.(w.creds, by);
-    if (refused) return w.reject(refused);
+    if (refused) {
+      w.reject(refused);
+      return;
+    }
     lastAsked = now();
     const key = `${by}\n${value}`;
     const joined = claims.get(key);

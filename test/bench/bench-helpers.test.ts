@@ -171,7 +171,7 @@ describe("bench scale-out cases", () => {
       '1764000000.000004 [0 lua] "HINCRBY" "dm-bridge:budget:user:x" "491000" "1"',
       '1764000000.000005 [0 127.0.0.1:40610] "set" "dm-bridge:nonce:cd" "1" "PX" "600000" "NX"',
     ];
-    expect(parseMonitor(lines.join("\n") + "\n")).toEqual({ sent: [["set", 2], ["eval", 1]], inScripts: [["hgetall", 1], ["hincrby", 1]] });
+    expect(parseMonitor(`${lines.join("\n")}\n`)).toEqual({ sent: [["set", 2], ["eval", 1]], inScripts: [["hgetall", 1], ["hincrby", 1]] });
   });
 
   it("puts one process without Redis, one with, and the cluster side by side, and says what Redis adds", () => {

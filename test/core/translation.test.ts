@@ -90,7 +90,7 @@ describe("form parsing", () => {
     const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff));
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 12 }), fc.boolean(), (bytes, bare) => {
-        const escaped = bytes.map((b) => "%" + b.toString(16).padStart(2, "0")).join("") + (bare ? "%z" : "");
+        const escaped = bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("") + (bare ? "%z" : "");
         let expected: string | undefined;
         try {
           expected = strict.decode(new Uint8Array(bytes)) + (bare ? "%z" : "");

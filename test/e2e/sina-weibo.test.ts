@@ -47,7 +47,7 @@ describe("Sina Weibo v1 direct_messages/new through the sandbox", () => {
   });
 
   it("takes the final documents' `id`, with the app key as `source` in the query, in JSON", async () => {
-    const res = await h.call(curl("/direct_messages/new.json?source=1234567890", "id=igudo&text=" + encodeURIComponent("你好 & bye")));
+    const res = await h.call(curl("/direct_messages/new.json?source=1234567890", `id=igudo&text=${encodeURIComponent("你好 & bye")}`));
     expect(res.status).toBe(200);
     const dm = await res.json();
     expect(outlineJson(dm, "direct_message")).toEqual(outlineXml(fixture("sina-weibo/direct_message.xml")));

@@ -81,9 +81,9 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
   });
 
   it("passes a 10,000-character text through and refuses 10,001 before calling upstream", async () => {
-    const long = "a".repeat(9_999) + "🐦";
+    const long = `${"a".repeat(9_999)}🐦`;
     expect((await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: long } }))).status).toBe(200);
-    const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: long + "b" } }));
+    const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: `${long}b` } }));
     expect(await errorOf(res)).toEqual({ status: 403, body: { errors: [{ code: 354, message: "The text of your direct message is over the max character limit." }] } });
     expect(h.sandbox.stats.events).toHaveLength(1);
   });

@@ -11,7 +11,7 @@ import { testSharedStateOptions } from "./subjects";
 const PASSWORD = "pw-5ecret-f0r-tests";
 const creds: OAuthCredentials = { consumerKey: "consumer-key-1", consumerSecret: "cs", token: "42-access-token-xyz", tokenSecret: "ts" };
 
-let cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
@@ -216,7 +216,7 @@ describe.skipIf(skipRedisTests || !canControlRedis)("when Redis goes away, is sl
 
   it("a wrong password: degraded, with the reply's code and not the password", async () => {
     const redis = await redisServer({ own: true, user: "bridge", password: PASSWORD });
-    const wrong = redis.url.replace(PASSWORD, "not-the-" + PASSWORD);
+    const wrong = redis.url.replace(PASSWORD, `not-the-${PASSWORD}`);
     const { state, logs, changes } = sharedState(wrong);
     await state.ready;
     expect(state.status()).toBe("degraded");

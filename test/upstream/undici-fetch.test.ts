@@ -27,7 +27,7 @@ describe("createUndiciFetch", () => {
     const up = await listen((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c)).on("end", () => {
-        seen.push(`${req.method} ${req.url} ${req.headers["authorization"]} ${req.headers["content-length"]} ${body}`);
+        seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${req.headers["content-length"]} ${body}`);
         res.writeHead(200, { "content-type": "application/json", "x-rate-limit-remaining": "7" }).end('{"ok":"ü"}');
       });
     });

@@ -37,7 +37,7 @@ function manualSchedule() {
     now: () => minutes * 60_000,
     fire: () => {
       minutes++;
-      queued.splice(0).forEach((r) => r());
+      for (const r of queued.splice(0)) r();
     },
   };
 }
@@ -131,7 +131,7 @@ function virtualTime() {
 /** users/lookup answering after `delayMs` of virtual time; `load_N` exists, a token in `refused` gets its error. */
 function slowLookup(time: ReturnType<typeof virtualTime>, delayMs: number, refused: Record<string, BridgeError> = {}) {
   const calls: { token: string; at: number; values: string[] }[] = [];
-  const lookup = async (c: OAuthCredentials, by: LookupBy, values: readonly string[]) => {
+  const lookup = async (c: OAuthCredentials, _by: LookupBy, values: readonly string[]) => {
     calls.push({ token: c.token, at: time.now(), values: [...values] });
     await time.sleep(delayMs);
     if (refused[c.token]) throw refused[c.token];

@@ -37,7 +37,7 @@ describe("createKvNonceStore on Workers KV", () => {
     expect(await store.remember(key, 10_000)).toBe(false);
     // A second isolate has its own memory: only KV can answer for it.
     expect(await createKvNonceStore(env.TEST_KV).remember(key, 10_000)).toBe(false);
-    expect(await createKvNonceStore(env.TEST_KV).remember(key + "x", 10_000)).toBe(true);
+    expect(await createKvNonceStore(env.TEST_KV).remember(`${key}x`, 10_000)).toBe(true);
   });
 
   it("goes on with the isolate's memory when KV fails, and says so", async () => {

@@ -24,7 +24,7 @@ export interface WebLegacyCall {
   signedUrl?: string;
 }
 
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!*'()]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 export const encodePairs = (pairs: Record<string, string>) =>
   Object.entries(pairs)
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
