@@ -21,7 +21,9 @@ const xApi = createSandbox({ hmac: nodeHmac, clock: Date.now });
 function answeredBy(sandbox: ReturnType<typeof createSandbox>) {
   return async (request: MiniflareRequest) => {
     if (new URL(request.url).origin !== "https://api.x.test") return new MiniflareResponse("no network in tests", { status: 599 });
-    const res = await sandbox.fetch(new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }));
+    const res = await sandbox.fetch(
+      new Request(request.url, { method: request.method, headers: [...request.headers], body: request.body ? await request.text() : undefined }),
+    );
     return new MiniflareResponse(await res.text(), { status: res.status, headers: [...res.headers] });
   };
 }
@@ -45,7 +47,12 @@ const SHARED_KV = { DM_BRIDGE_KV: "dm-bridge-replay" };
  * sandbox that the tests read through DO_X_API. Each test uses its own consumer or token, so budgets do not mix.
  */
 const DO_CREDENTIALS = {
-  consumers: { "replay-app": "replay-app-secret", "user-budget-app": "user-budget-secret", "app-budget-app": "app-budget-secret", "refused-app": "refused-app-secret" },
+  consumers: {
+    "replay-app": "replay-app-secret",
+    "user-budget-app": "user-budget-secret",
+    "app-budget-app": "app-budget-secret",
+    "refused-app": "refused-app-secret",
+  },
   tokens: {
     "776627022-replay-1": "replay-1-secret",
     "776627022-replay-2": "replay-2-secret",

@@ -47,7 +47,15 @@ try {
     const sign = signLegacyNow(url);
     await writeRequestFile(file, 10_000 * durationSec + 5_000, sign, LEGACY_BODY, randomBytes(6).toString("hex"));
     const before = cpuTicksOf(s.pid);
-    const args = wrkArgs({ url, connections, threads: 1, durationSec, script: join(ROOT, "bench/requests.lua"), file, contentType: "application/x-www-form-urlencoded" });
+    const args = wrkArgs({
+      url,
+      connections,
+      threads: 1,
+      durationSec,
+      script: join(ROOT, "bench/requests.lua"),
+      file,
+      contentType: "application/x-www-form-urlencoded",
+    });
     const report = parseWrkReport(await runCommand("wrk", args, "1"));
     const ticks = cpuTicksOf(s.pid) - before;
     rmSync(file);

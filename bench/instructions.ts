@@ -69,7 +69,9 @@ async function countInstructions(checkout: string, dir: string): Promise<number>
     await runCommand("callgrind_control", ["-d", "measured", String(sidecar.pid)]);
     await pool.close();
     const name = out.split("/").pop()!;
-    const dumps = readdirSync(dir).filter((f) => f.startsWith(name)).map((f) => readFileSync(join(dir, f), "utf8"));
+    const dumps = readdirSync(dir)
+      .filter((f) => f.startsWith(name))
+      .map((f) => readFileSync(join(dir, f), "utf8"));
     return mainThreadInstructions(dumps);
   } finally {
     await stopProcess(sidecar);

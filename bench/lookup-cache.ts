@@ -44,7 +44,7 @@ async function measureMix() {
   const up = upstream();
   const directory = createUserDirectory(up.lookup, DEFAULT_USER_DIRECTORY);
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let resolutions = 0;
   let notFound = 0;
   let next = 0;
@@ -78,10 +78,11 @@ async function measureMemory(names: number, maxEntries: number) {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage().heapUsed;
-  const directory = createUserDirectory(
-    async (_c, _by, values) => values.map((v) => user(String(2e9 + Number(v.slice(2))), v)),
-    { ...DEFAULT_USER_DIRECTORY, maxEntries, batchWindowMs: 0 },
-  );
+  const directory = createUserDirectory(async (_c, _by, values) => values.map((v) => user(String(2e9 + Number(v.slice(2))), v)), {
+    ...DEFAULT_USER_DIRECTORY,
+    maxEntries,
+    batchWindowMs: 0,
+  });
   const c = creds(0);
   for (let i = 0; i < names; i += 1_000) {
     await Promise.all(Array.from({ length: 1_000 }, (_, j) => directory.resolve({ by: "screen_name", value: `n_${i + j}` }, c)));
@@ -98,11 +99,15 @@ for (const r of await runLookupScenarios()) {
 if (process.argv.includes("--scenarios")) process.exit(0);
 
 const mix = await measureMix();
-console.log(`mix: ${DMS} DMs from ${SENDERS} senders to a Zipf audience of ${AUDIENCE} (${UNKNOWN_SHARE * 100}% unknown names), ${IN_FLIGHT} in flight, ${UPSTREAM_LATENCY_MS} ms upstream`);
+console.log(
+  `mix: ${DMS} DMs from ${SENDERS} senders to a Zipf audience of ${AUDIENCE} (${UNKNOWN_SHARE * 100}% unknown names), ${IN_FLIGHT} in flight, ${UPSTREAM_LATENCY_MS} ms upstream`,
+);
 console.log(`  users/lookup calls per DM: ${mix.lookupCallsPerDm.toFixed(4)}`);
 console.log(`  names+ids looked up per DM: ${mix.valuesLookedUpPerDm.toFixed(4)}`);
 console.log(`  cache hit ratio: ${(mix.hitRatio * 100).toFixed(2)}%  (not found: ${mix.notFound}, ${mix.seconds.toFixed(1)} s)`);
 for (const maxEntries of [DEFAULT_USER_DIRECTORY.maxEntries, 1_000_000]) {
   const m = await measureMemory(1_000_000, maxEntries);
-  console.log(`memory: 1,000,000 distinct names, USER_CACHE_MAX_ENTRIES=${maxEntries}: heap +${m.heapGrowthMiB.toFixed(1)} MiB, cached ${JSON.stringify(m.cached)}, rss ${m.rssMiB.toFixed(0)} MiB`);
+  console.log(
+    `memory: 1,000,000 distinct names, USER_CACHE_MAX_ENTRIES=${maxEntries}: heap +${m.heapGrowthMiB.toFixed(1)} MiB, cached ${JSON.stringify(m.cached)}, rss ${m.rssMiB.toFixed(0)} MiB`,
+  );
 }

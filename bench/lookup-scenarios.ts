@@ -42,7 +42,11 @@ function tally(statuses: number[]): Record<number, number> {
  * Each scenario starts a fresh app and sends one message per caller to a known user first, so the callers' own
  * profiles are cached and the count is that of the recipients' lookups alone.
  */
-async function measure(scenario: string, callers: ClientCredentials[], run: (s: Awaited<ReturnType<typeof setup>>) => Promise<{ names: number; statuses: number[]; since?: number }>): Promise<ScenarioResult> {
+async function measure(
+  scenario: string,
+  callers: ClientCredentials[],
+  run: (s: Awaited<ReturnType<typeof setup>>) => Promise<{ names: number; statuses: number[]; since?: number }>,
+): Promise<ScenarioResult> {
   const s = await setup();
   for (const c of callers) await s.send(c, "dougw");
   const before = s.lookupCalls();
@@ -64,7 +68,12 @@ export async function runLookupScenarios(): Promise<ScenarioResult[]> {
     })),
     await measure("two callers naming the same 100 new names at once", [DEMO, SECOND], async (s) => ({
       names: 100,
-      statuses: await s.burst(names(4000, 100).flatMap((n): [ClientCredentials, string][] => [[DEMO, n], [SECOND, n]])),
+      statuses: await s.burst(
+        names(4000, 100).flatMap((n): [ClientCredentials, string][] => [
+          [DEMO, n],
+          [SECOND, n],
+        ]),
+      ),
     })),
     await measure("5 new names after a 429 whose reset is 10 minutes ahead", [DEMO], async (s) => {
       s.sandbox.setFault("users/lookup", {

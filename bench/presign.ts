@@ -14,7 +14,10 @@ export function encodeForm(form: readonly Param[]): string {
 }
 
 /** The legacy call's form and its body. */
-export const LEGACY_FORM: [string, string][] = [["screen_name", BENCH_RECIPIENT.screenName], ["text", BENCH_TEXT]];
+export const LEGACY_FORM: [string, string][] = [
+  ["screen_name", BENCH_RECIPIENT.screenName],
+  ["text", BENCH_TEXT],
+];
 export const LEGACY_BODY = encodeForm(LEGACY_FORM);
 
 /** The sandbox's first demo consumer and token: what the benchmarks' clients sign with. */
@@ -83,13 +86,7 @@ export function formatRequestLine(authorization: string, body: string): string {
 }
 
 /** Writes `count` requests with nonces `<prefix><index>`, in large chunks. */
-export async function writeRequestFile(
-  path: string,
-  count: number,
-  sign: (nonce: string) => string,
-  body: string,
-  noncePrefix: string,
-): Promise<void> {
+export async function writeRequestFile(path: string, count: number, sign: (nonce: string) => string, body: string, noncePrefix: string): Promise<void> {
   const out = createWriteStream(path);
   let chunk = "";
   for (let i = 0; i < count; i++) {

@@ -29,10 +29,7 @@ export function processTree(root: number, childrenOf: (pid: number) => readonly 
  * CPU spent between two readings of a process tree (pid -> ticks), in all and by process in the order of `after`: a process seen only at the end (a replaced
  * worker) counts from zero; one gone by the end is not counted (its ticks went with it) and is returned to be told.
  */
-export function ticksSpent(
-  before: ReadonlyMap<number, number>,
-  after: ReadonlyMap<number, number>,
-): { ticks: number; each: number[]; gone: number[] } {
+export function ticksSpent(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): { ticks: number; each: number[]; gone: number[] } {
   const each = [...after].map(([pid, end]) => end - (before.get(pid) ?? 0));
   return { ticks: each.reduce((a, b) => a + b, 0), each, gone: [...before.keys()].filter((pid) => !after.has(pid)) };
 }
@@ -40,9 +37,7 @@ export function ticksSpent(
 /** Direct children of a pid, from every one of its threads' `children` file (a fork may come from any thread). */
 export function childPidsOf(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
-    );
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
   } catch {
     return [];
   }

@@ -7,7 +7,12 @@ import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 
 /** The environment of a sidecar under load: the demo credentials, the given upstream, nothing from this shell. */
 export function sidecarEnv(port: number, upstreamPort: number): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? "", PORT: String(port), UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) };
+  return {
+    PATH: process.env.PATH ?? "",
+    PORT: String(port),
+    UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
+    DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS),
+  };
 }
 
 const ROOT = resolve(import.meta.dirname, "..");

@@ -73,7 +73,7 @@ export interface PhaseSummary {
   otherLoadCores: number;
 }
 
-const perRequestUs = (ticks: number, hz: number, requests: number) => (requests === 0 ? NaN : (ticks / hz) * 1e6 / requests);
+const perRequestUs = (ticks: number, hz: number, requests: number) => (requests === 0 ? NaN : ((ticks / hz) * 1e6) / requests);
 const mb = (kb: number) => kb / 1024;
 
 export function summarize(r: PhaseResult): PhaseSummary {
@@ -226,7 +226,7 @@ export function replaceBlock(doc: string, name: string, content: string): string
   const block = `${open}\n${content.trim()}\n${close}`;
   const start = doc.indexOf(open);
   const end = doc.indexOf(close);
-  if (start < 0 || end < start) return (`${doc.trimEnd()}\n\n${block}\n`).trimStart();
+  if (start < 0 || end < start) return `${doc.trimEnd()}\n\n${block}\n`.trimStart();
   return doc.slice(0, start) + block + doc.slice(end + close.length);
 }
 

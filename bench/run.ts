@@ -12,7 +12,18 @@ import { ensureTools, describeMachine } from "./machine";
 import { nginxConfig } from "./nginx";
 import { BENCH_RECIPIENT, BENCH_TEXT, createRequestSigner, DEMO_SIGNER, LEGACY_BODY, LEGACY_FORM, nodeHmacSha1, writeRequestFile } from "./presign";
 import { childPidsOf, childTicksOfSelf, cpuTicksOf, machineTicks, processTree, resetPeakRss, statusKbOf, ticksSpent, treeTicksOf } from "./proc";
-import { builtBenchEntry, freePort, runCommand, sidecarArgs, sidecarEnv, startProcess, startSandboxUpstream, stopAll, stopProcess, waitForPort } from "./processes";
+import {
+  builtBenchEntry,
+  freePort,
+  runCommand,
+  sidecarArgs,
+  sidecarEnv,
+  startProcess,
+  startSandboxUpstream,
+  stopAll,
+  stopProcess,
+  waitForPort,
+} from "./processes";
 import { monitorRedis, startRedisServer } from "./redis";
 import {
   CLUSTER_WORKERS,
@@ -105,7 +116,15 @@ async function writeRequests(dir: string, target: Target, count: number, timesta
 }
 
 async function drive(target: Target, file: string, seconds: number, conns = connections) {
-  const args = wrkArgs({ url: target.url, connections: conns, threads: Number(opt.threads), durationSec: seconds, script: LUA, file, contentType: target.contentType });
+  const args = wrkArgs({
+    url: target.url,
+    connections: conns,
+    threads: Number(opt.threads),
+    durationSec: seconds,
+    script: LUA,
+    file,
+    contentType: target.contentType,
+  });
   return parseWrkReport(await runCommand("wrk", args, CPUS.wrk));
 }
 
@@ -287,7 +306,9 @@ const machine = describeMachine(CPUS, phases.some(withRedis));
 const table = formatTable(rows);
 const scaleOut = formatScaleOut(rows, ratios, connections);
 const settings = phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ${machine.layout}\n` : "";
-console.log(`\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => `${l}\n`).join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`);
+console.log(
+  `\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => `${l}\n`).join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`,
+);
 
 if (!opt["no-doc"]) {
   const name = opt.name;
@@ -303,6 +324,20 @@ if (!opt["no-doc"]) {
     ...(idleSec !== 3 ? [`--idle-seconds ${idleSec}`] : []),
   ];
   const command = `npm run bench -- ${flags.join(" ")}`;
-  writeResultsDoc({ root: ROOT, name, command, machine, durationSec, connections, rounds, roundsLine, sampleIntervalSec: sampleIntervalSec(), results, rows, ratios, table });
+  writeResultsDoc({
+    root: ROOT,
+    name,
+    command,
+    machine,
+    durationSec,
+    connections,
+    rounds,
+    roundsLine,
+    sampleIntervalSec: sampleIntervalSec(),
+    results,
+    rows,
+    ratios,
+    table,
+  });
   log(`wrote docs/benchmarks.md (block ${name}) and docs/benchmarks/${name}.*`);
 }

@@ -33,19 +33,34 @@ await new Promise((r) => upstream.once("listening", r));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
 const proxy = spawn(process.execPath, sidecarArgs(resolve(import.meta.dirname, "..")), {
-  env: { ...process.env, PORT: String(PORT), UPSTREAM_URL: upstreamUrl, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS) },
+  env: {
+    ...process.env,
+    PORT: String(PORT),
+    UPSTREAM_URL: upstreamUrl,
+    UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+    DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS),
+  },
   stdio: ["ignore", "ignore", "inherit"],
 });
 const base = `http://127.0.0.1:${PORT}`;
 for (let i = 0; ; i++) {
-  if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   if (i > 100) throw new Error("the sidecar did not start");
   await new Promise((r) => setTimeout(r, 100));
 }
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proxy.pid}/status`, "utf8"))![1]) / 1024;
 
 const FAULTS: (SandboxFault | undefined)[] = [
-  undefined, undefined, undefined, undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
   { kind: "hang" },
   { kind: "reset" },
   { kind: "garbage" },
@@ -60,15 +75,25 @@ function nextRequest(): { kind: string; request: Request; text: string } {
   const r = random();
   const text = `soak ${++sequence}`;
   if (r < 0.6) return { kind: "valid", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: pick(NAMES), text } }) };
-  if (r < 0.7) return { kind: "unknown user", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
-  if (r < 0.8) return { kind: "bad signature", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO_SIGNER, tokenSecret: "wrong" } }) };
+  if (r < 0.7)
+    return { kind: "unknown user", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: `ghost_${Math.floor(random() * 50)}`, text } }) };
+  if (r < 0.8)
+    return {
+      kind: "bad signature",
+      text,
+      request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, creds: { ...DEMO_SIGNER, tokenSecret: "wrong" } }),
+    };
   if (r < 0.85) return { kind: "missing text", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw" } }) };
   if (r < 0.9) return { kind: "huge body", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text: "x".repeat(80_000) } }) };
   if (r < 0.95) {
     const signed = signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text } });
     return { kind: "invalid utf-8", text, request: new Request(signed, { body: "screen_name=dougw&text=%FF%FE" }) };
   }
-  return { kind: "replay", text, request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soakReplayedNonce", timestamp: Math.floor(Date.now() / 1000) }) };
+  return {
+    kind: "replay",
+    text,
+    request: signedLegacyRequest({ url: URL_1_1, form: { screen_name: "dougw", text }, nonce: "soakReplayedNonce", timestamp: Math.floor(Date.now() / 1000) }),
+  };
 }
 
 let sequence = 0;
@@ -116,7 +141,9 @@ console.log(`requests: ${requests} (${(requests / DURATION_S).toFixed(0)}/s)`);
 for (const [k, n] of [...byOutcome].sort()) console.log(`  ${k}: ${n}`);
 const exact = recorded === successes && duplicates === 0 && okNotRecorded === 0 && failedButRecorded === 0;
 console.log(`sends recorded upstream: ${recorded}; successes returned: ${successes}; ${exact ? "MATCH" : "MISMATCH"}`);
-console.log(`  sent twice: ${duplicates}; 200 but not recorded: ${okNotRecorded}; refused but recorded: ${failedButRecorded}; 504 but recorded (the documented "unknown"): ${timedOutButRecorded}`);
+console.log(
+  `  sent twice: ${duplicates}; 200 but not recorded: ${okNotRecorded}; refused but recorded: ${failedButRecorded}; 504 but recorded (the documented "unknown"): ${timedOutButRecorded}`,
+);
 console.log(`500s or dropped answers: ${internalErrors}`);
 console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, every 30 s ${rssSeries.map((m) => m.toFixed(0)).join(", ")}, end ${rssEnd.toFixed(1)} MiB`);
 proxy.kill();

@@ -23,14 +23,14 @@ export function errorCount(r: WrkReport): number {
   return e.connect + e.read + e.write + e.status + e.timeout;
 }
 
-export function wrkArgs(o: { url: string; connections: number; threads: number; durationSec: number; script: string; file: string; contentType: string }): string[] {
-  return [
-    `-t${o.threads}`,
-    `-c${o.connections}`,
-    `-d${o.durationSec}s`,
-    "--timeout", "10s",
-    "-s", o.script,
-    o.url,
-    "--", o.file, o.contentType,
-  ];
+export function wrkArgs(o: {
+  url: string;
+  connections: number;
+  threads: number;
+  durationSec: number;
+  script: string;
+  file: string;
+  contentType: string;
+}): string[] {
+  return [`-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, "--timeout", "10s", "-s", o.script, o.url, "--", o.file, o.contentType];
 }

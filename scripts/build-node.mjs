@@ -14,7 +14,15 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  */
 export async function bundleForNode(entry, outfile) {
   const { outputFiles } = await build({
-    entryPoints: [entry], outfile, write: false, bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning",
+    entryPoints: [entry],
+    outfile,
+    write: false,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
   });
   mkdirSync(dirname(outfile), { recursive: true });
   const partial = `${outfile}.${process.pid}.partial`;

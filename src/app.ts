@@ -171,7 +171,10 @@ export function createApp(deps: AppDeps) {
   const json = (c: Context<Env>, status: number, value: unknown) =>
     toResponse({ status, contentType: "application/json", body: JSON.stringify(value) }, stampOf(c));
 
-  app.get("/healthz", answerInDialect((c) => json(c, 200, health())));
+  app.get(
+    "/healthz",
+    answerInDialect((c) => json(c, 200, health())),
+  );
   // Readiness: a load balancer stops sending here from the moment a drain starts, while in-flight work finishes.
   app.get(
     "/readyz",

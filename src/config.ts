@@ -56,9 +56,12 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 /** Reads and checks the whole configuration up front, so a mistake stops the start with one line naming it. */
-export function parseConfig(env: Env, readFile: (path: string) => string = () => {
-  throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on this runtime");
-}): Config {
+export function parseConfig(
+  env: Env,
+  readFile: (path: string) => string = () => {
+    throw new ConfigError("DM_PROXY_CREDENTIALS_FILE is not supported on this runtime");
+  },
+): Config {
   const credentials = readCredentials(env, readFile);
   const upstreamUrl = env.UPSTREAM_URL ? parseBaseUrl("UPSTREAM_URL", env.UPSTREAM_URL) : undefined;
   if (upstreamUrl && !credentials) {
@@ -227,7 +230,7 @@ function readCredentials(env: Env, readFile: (path: string) => string): Credenti
 
 function checkCredentials(doc: unknown, source: string): CredentialsDocument {
   const fail = (what: string) => new ConfigError(`${source}: ${what}`);
-  if (!isRecord(doc)) throw fail("must be a JSON object with \"consumers\" and \"tokens\"");
+  if (!isRecord(doc)) throw fail('must be a JSON object with "consumers" and "tokens"');
   for (const section of ["consumers", "tokens"] as const) {
     const s = doc[section];
     if (!isRecord(s) || Object.keys(s).length === 0) throw fail(`"${section}" must be a non-empty object`);
@@ -238,7 +241,7 @@ function checkCredentials(doc: unknown, source: string): CredentialsDocument {
   const consumers = doc.consumers as Record<string, string>;
   const tokens = doc.tokens as Record<string, string>;
   if (doc.basic !== undefined) {
-    if (!isRecord(doc.basic)) throw fail("\"basic\" must be an object");
+    if (!isRecord(doc.basic)) throw fail('"basic" must be an object');
     for (const [user, a] of Object.entries(doc.basic)) {
       if (!isRecord(a) || typeof a.password !== "string" || a.password === "") {
         throw fail(`basic["${user}"].password must be a non-empty string`);

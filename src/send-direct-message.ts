@@ -31,13 +31,7 @@ export interface Trace {
 }
 
 /** One legacy `direct_messages/new` call: read, authenticate, resolve, send once, render. */
-export async function sendDirectMessage(
-  request: Request,
-  dialect: Dialect,
-  ctx: RequestContext,
-  services: SendServices,
-  trace: Trace,
-): Promise<Rendered> {
+export async function sendDirectMessage(request: Request, dialect: Dialect, ctx: RequestContext, services: SendServices, trace: Trace): Promise<Rendered> {
   const params = await readParams(request, services.maxBodyBytes);
   const creds = await authenticate(
     {

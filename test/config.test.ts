@@ -71,7 +71,11 @@ describe("configuration", () => {
     expect(broken).toBe("DM_PROXY_CREDENTIALS is not valid JSON");
     const badBasic = JSON.stringify({ consumers: { ck: "s" }, tokens: { t: "s" }, basic: { bob: { password: "p", consumer_key: "ck", token: "nope" } } });
     expect(errorOf({ DM_PROXY_CREDENTIALS: badBasic })).toMatch(/basic\["bob"\]\.token must name a key of "tokens"/);
-    expect(errorOf({ DM_PROXY_CREDENTIALS_FILE: "/missing" }, () => { throw new Error("ENOENT: no such file"); })).toMatch(/cannot be read: ENOENT/);
+    expect(
+      errorOf({ DM_PROXY_CREDENTIALS_FILE: "/missing" }, () => {
+        throw new Error("ENOENT: no such file");
+      }),
+    ).toMatch(/cannot be read: ENOENT/);
   });
   describe("shared state in Redis", () => {
     it("is off without REDIS_URL; on with it, with the prefix, deadline and policy defaults", () => {
@@ -81,14 +85,26 @@ describe("configuration", () => {
         keyPrefix: "dm-bridge:",
         timeoutMs: 200,
       });
-      const tls = parseConfig({ REDIS_URL: "REDISS://app:p%40ss@cache.internal:6380/2", REDIS_KEY_PREFIX: "prod-a:", REDIS_TIMEOUT_MS: "50", SHARED_STATE_REQUIRED: "true" });
+      const tls = parseConfig({
+        REDIS_URL: "REDISS://app:p%40ss@cache.internal:6380/2",
+        REDIS_KEY_PREFIX: "prod-a:",
+        REDIS_TIMEOUT_MS: "50",
+        SHARED_STATE_REQUIRED: "true",
+      });
       // The scheme is lower-cased: the client turns TLS on only for "rediss://" spelled so.
       expect(tls.redis).toEqual({ url: "rediss://app:p%40ss@cache.internal:6380/2", keyPrefix: "prod-a:", timeoutMs: 50 });
       expect(tls.sharedStateRequired).toBe(true);
     });
 
     it("stops on a malformed REDIS_URL with a message naming it and never quoting it (it may hold a password)", () => {
-      const bad = ["http://user:hunter2@cache:6379", "redis://user:hunter2@/", "not a url hunter2", "redis://user:hunter2@cache:6379/zero", "redis://user:hunter2@cache:6379?tls=false", "redis:hunter2"];
+      const bad = [
+        "http://user:hunter2@cache:6379",
+        "redis://user:hunter2@/",
+        "not a url hunter2",
+        "redis://user:hunter2@cache:6379/zero",
+        "redis://user:hunter2@cache:6379?tls=false",
+        "redis:hunter2",
+      ];
       for (const url of bad) {
         const message = errorOf({ REDIS_URL: url });
         expect(message).toMatch(/^REDIS_URL /);

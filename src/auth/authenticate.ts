@@ -38,12 +38,7 @@ export async function authenticate(req: IncomingRequest, ctx: AuthContext): Prom
   return authenticateOAuth(req, oauth, fromHeader !== undefined, ctx);
 }
 
-async function authenticateOAuth(
-  req: IncomingRequest,
-  oauth: readonly Param[],
-  inHeader: boolean,
-  ctx: AuthContext,
-): Promise<OAuthCredentials> {
+async function authenticateOAuth(req: IncomingRequest, oauth: readonly Param[], inHeader: boolean, ctx: AuthContext): Promise<OAuthCredentials> {
   const p = new Map<string, string>();
   for (const [n, v] of oauth) {
     if (p.has(n)) throw new BridgeError("auth_invalid");
@@ -68,9 +63,7 @@ async function authenticateOAuth(
   const skew = Math.abs(ctx.clock() / 1000 - Number(timestamp));
   if (!/^[0-9]{1,12}$/.test(timestamp) || skew > ctx.timestampWindowSec) throw new BridgeError("auth_timestamp");
 
-  const signed = [...req.params, ...(inHeader ? oauth : [])].filter(
-    ([n]) => n !== "oauth_signature" && n !== "realm",
-  );
+  const signed = [...req.params, ...(inHeader ? oauth : [])].filter(([n]) => n !== "oauth_signature" && n !== "realm");
   const expected = await computeSignature(ctx.hmac, req.method, req.url, signed, consumerSecret, tokenSecret);
   if (!constantTimeEqual(expected, p.get("oauth_signature")!)) throw new BridgeError("auth_invalid");
 
@@ -99,9 +92,7 @@ const BASIC = { scheme: "basic" } as const;
 function authenticateBasic(header: string, store: CredentialStore): OAuthCredentials {
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
-      Uint8Array.from(atob(header.replace(/^basic\s+/i, "")), (c) => c.charCodeAt(0)),
-    );
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(header.replace(/^basic\s+/i, "")), (c) => c.charCodeAt(0)));
   } catch {
     throw new BridgeError("auth_invalid", BASIC);
   }

@@ -18,8 +18,7 @@ export interface CredentialStore {
   basicAccount(username: string): BasicAccount | undefined;
 }
 
-const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined =>
-  record && Object.hasOwn(record, key) ? record[key] : undefined;
+const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined => (record && Object.hasOwn(record, key) ? record[key] : undefined);
 
 export function createStaticCredentialStore(doc: CredentialsDocument): CredentialStore {
   return {

@@ -143,17 +143,18 @@ export function createDurableState(options: DurableStateOptions) {
 
   const { limits } = options;
   const local = options.local.budget;
-  const budget: SendBudget | undefined = limits && local && {
-    async reserve(creds) {
-      try {
-        return await reserveShared(limits, creds);
-      } catch (err) {
-        if (err instanceof BridgeError) throw err;
-        failed(err);
-        return local.reserve(creds);
-      }
-    },
-  };
+  const budget: SendBudget | undefined = limits &&
+    local && {
+      async reserve(creds) {
+        try {
+          return await reserveShared(limits, creds);
+        } catch (err) {
+          if (err instanceof BridgeError) throw err;
+          failed(err);
+          return local.reserve(creds);
+        }
+      },
+    };
 
   return { nonces, budget, status: (): SharedStateStatus => (degraded ? "degraded" : "shared") };
 }

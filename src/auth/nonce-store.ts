@@ -25,11 +25,7 @@ export const DEFAULT_MAX_NONCES = 1_500_000;
  * longer, never shorter), filed by the second they fall in: each call sweeps the seconds that have passed since
  * the last one, whatever order the keys came in and however long their windows are.
  */
-export function createMemoryNonceStore(
-  max = DEFAULT_MAX_NONCES,
-  clock: () => number = Date.now,
-  seed?: readonly [number, number],
-): NonceStore {
+export function createMemoryNonceStore(max = DEFAULT_MAX_NONCES, clock: () => number = Date.now, seed?: readonly [number, number]): NonceStore {
   // Seconds counted from the store's creation: small integers, which V8 keeps without allocating a number object.
   const origin = Math.floor(clock() / 1000);
   const expiries = new ExpiryTable();

@@ -15,15 +15,7 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-export type JsonValue =
-  | RawJson
-  | string
-  | number
-  | boolean
-  | null
-  | JsonInteger
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue | undefined };
+export type JsonValue = RawJson | string | number | boolean | null | JsonInteger | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
 
 /** Keys repeat from one message to the next: each is quoted once (a bounded table, the keys come from upstream). */
 const quotedKeys = new Map<string, string>();

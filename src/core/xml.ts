@@ -60,7 +60,9 @@ export function buildXmlDocument(root: string, value: JsonValue, options: XmlDoc
   const body = toXmlTree(value);
   const attributes = Object.fromEntries(Object.entries(options.rootAttributes ?? {}).map(([k, v]) => [`@_${k}`, v]));
   const rootNode = typeof body === "object" && body !== null ? { ...attributes, ...body } : body;
-  return builderFor(options.indentBy ?? "  ").build({ "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" }, [root]: rootNode }).trimEnd();
+  return builderFor(options.indentBy ?? "  ")
+    .build({ "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" }, [root]: rootNode })
+    .trimEnd();
 }
 
 function toXmlTree(value: JsonValue | undefined): XmlTree {

@@ -17,7 +17,8 @@ export function describeInvalid(param: string | undefined): string {
 /** An unreadable answer to a send the X API accepted (2xx) may hide a delivered message: the client must know. */
 export function describeBadResponse(e: BridgeError): string {
   const upstreamStatus = e.detail.upstreamStatus;
-  if (upstreamStatus !== undefined && upstreamStatus >= 200 && upstreamStatus < 300) return "The X API accepted the message, but its answer could not be read: it may have been sent.";
+  if (upstreamStatus !== undefined && upstreamStatus >= 200 && upstreamStatus < 300)
+    return "The X API accepted the message, but its answer could not be read: it may have been sent.";
   return "The X API sent an answer that could not be read.";
 }
 

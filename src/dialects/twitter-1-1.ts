@@ -10,7 +10,6 @@ import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type CodedError } fro
 
 const NOT_RENDERED = new Set(["status"]);
 
-
 /** A failure of the gateway itself, worded as every dialect words it, under a 1.1 error code. */
 function numbered(kind: keyof typeof GATEWAY_ERRORS, code: number): CodedError {
   const [status, message] = GATEWAY_ERRORS[kind];
@@ -47,8 +46,44 @@ export const TWITTER_1_1_ERRORS: Record<ErrorKind, CodedError> = {
 
 // Seed 000's user keys that X no longer sends (show_all_inline_media) or that a v2 user does not carry: a 1.1 client
 // finds each key it knew, flags false, everything else null (unknown), as the other dialects render them.
-const SEED_000_FLAGS = ["contributors_enabled", "default_profile", "default_profile_image", "follow_request_sent", "following", "geo_enabled", "is_translator", "notifications", "profile_background_tile", "profile_use_background_image", "protected", "show_all_inline_media", "verified"];
-const SEED_000_OTHERS = ["created_at", "description", "favourites_count", "followers_count", "friends_count", "lang", "listed_count", "location", "profile_background_color", "profile_background_image_url", "profile_background_image_url_https", "profile_image_url", "profile_image_url_https", "profile_link_color", "profile_sidebar_border_color", "profile_sidebar_fill_color", "profile_text_color", "statuses_count", "time_zone", "url", "utc_offset"];
+const SEED_000_FLAGS = [
+  "contributors_enabled",
+  "default_profile",
+  "default_profile_image",
+  "follow_request_sent",
+  "following",
+  "geo_enabled",
+  "is_translator",
+  "notifications",
+  "profile_background_tile",
+  "profile_use_background_image",
+  "protected",
+  "show_all_inline_media",
+  "verified",
+];
+const SEED_000_OTHERS = [
+  "created_at",
+  "description",
+  "favourites_count",
+  "followers_count",
+  "friends_count",
+  "lang",
+  "listed_count",
+  "location",
+  "profile_background_color",
+  "profile_background_image_url",
+  "profile_background_image_url_https",
+  "profile_image_url",
+  "profile_image_url_https",
+  "profile_link_color",
+  "profile_sidebar_border_color",
+  "profile_sidebar_fill_color",
+  "profile_text_color",
+  "statuses_count",
+  "time_zone",
+  "url",
+  "utc_offset",
+];
 
 export function renderUser(user: XUser) {
   const rendered = withExactIds(user, NOT_RENDERED) as Record<string, unknown>;
@@ -74,8 +109,7 @@ export const twitter11: Dialect = {
   prefixes: ["/1.1/"],
   routes: [{ path: "/1.1/direct_messages/new", formats: ["json"] }],
 
-  parseRequest: (params) =>
-    parseLegacyRequest(params, { byId: ["user_id"], byScreenName: ["screen_name"], ambiguous: ["user"] }),
+  parseRequest: (params) => parseLegacyRequest(params, { byId: ["user_id"], byScreenName: ["screen_name"], ambiguous: ["user"] }),
 
   renderMessage(dm: DirectMessage): Rendered {
     const { sender, recipient } = dm;

@@ -38,7 +38,10 @@ export function parseQuery(url: string): Param[] {
  */
 export function echoableSearch(search: string): string {
   if (!search.includes("oauth_") && !search.includes("%")) return search;
-  const kept = search.replace(/^\?/, "").split("&").filter((part) => !isOAuthParam(part));
+  const kept = search
+    .replace(/^\?/, "")
+    .split("&")
+    .filter((part) => !isOAuthParam(part));
   return kept.length === 0 ? "" : `?${kept.join("&")}`;
 }
 

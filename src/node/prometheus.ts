@@ -28,7 +28,7 @@ export function createPrometheusMetrics() {
   });
   const upstream = new Counter({
     name: "dm_bridge_upstream_requests_total",
-    help: "Calls to the X API, by endpoint and HTTP status (\"error\" when no answer came: timeout, reset, refused).",
+    help: 'Calls to the X API, by endpoint and HTTP status ("error" when no answer came: timeout, reset, refused).',
     labelNames: ["endpoint", "status"],
     registers: [registry],
   });
@@ -60,7 +60,12 @@ export function createPrometheusMetrics() {
   });
   const inFlight = new Gauge({ name: "dm_bridge_requests_in_flight", help: "Requests being handled now.", registers: [registry] });
   for (const reason of REFUSALS) refusals.inc({ reason }, 0);
-  for (const [result, tier] of [["hit", "memory"], ["hit", "shared"], ["miss", "none"]]) cache.inc({ result, tier }, 0);
+  for (const [result, tier] of [
+    ["hit", "memory"],
+    ["hit", "shared"],
+    ["miss", "none"],
+  ])
+    cache.inc({ result, tier }, 0);
   lookups.inc(0);
 
   const observer: AppObserver = {

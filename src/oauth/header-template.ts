@@ -37,13 +37,9 @@ export function createHeaderTemplate(method: string, url: string | URL, params: 
   /** A string when `hmac` answers synchronously (node:crypto), a promise when it does not (Web Crypto). */
   return (nonce: string, timestamp: string, hmac: HmacSha1): string | Promise<string> => {
     const spliced = base !== undefined && head !== undefined && SPLICEABLE.test(nonce) && SPLICEABLE.test(timestamp);
-    const data = spliced
-      ? base[0] + nonce + base[1] + timestamp + base[2]
-      : buildBaseString(method, url, [...params, ...oauth(nonce, timestamp)]);
+    const data = spliced ? base[0] + nonce + base[1] + timestamp + base[2] : buildBaseString(method, url, [...params, ...oauth(nonce, timestamp)]);
     const signature = hmac(key, data);
-    return typeof signature === "string"
-      ? headerOf(spliced, nonce, timestamp, signature)
-      : signature.then((s) => headerOf(spliced, nonce, timestamp, s));
+    return typeof signature === "string" ? headerOf(spliced, nonce, timestamp, signature) : signature.then((s) => headerOf(spliced, nonce, timestamp, s));
   };
 }
 

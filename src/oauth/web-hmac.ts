@@ -12,9 +12,7 @@ export function createWebHmacSha1(maxKeys = 256): HmacSha1 {
     let cryptoKey = keys.get(key);
     if (!cryptoKey) {
       if (keys.size >= maxKeys) keys.delete(keys.keys().next().value as string);
-      cryptoKey = crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-1" }, false, [
-        "sign",
-      ]);
+      cryptoKey = crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
       keys.set(key, cryptoKey);
     }
     const mac = await crypto.subtle.sign("HMAC", await cryptoKey, encoder.encode(data));

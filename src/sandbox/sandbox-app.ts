@@ -64,7 +64,12 @@ export function createSandbox(o: SandboxOptions) {
 
   const guard = (v2: boolean) => async (c: Context, next: () => Promise<void>) => {
     // v1.1 routes are named `users/lookup`, v2 routes `2/users/by` (`:id`, `:username` for values), for stats and faults.
-    const route = v2 ? c.req.path.slice(1).replace(/\/[0-9]+(?=\/|$)/g, "/:id").replace(/(\/username)\/[^/]+$/, "$1/:username") : c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
+    const route = v2
+      ? c.req.path
+          .slice(1)
+          .replace(/\/[0-9]+(?=\/|$)/g, "/:id")
+          .replace(/(\/username)\/[^/]+$/, "$1/:username")
+      : c.req.path.replace(/^\/1\.1\//, "").replace(/\.json$/, "");
     stats.calls[route] = (stats.calls[route] ?? 0) + 1;
     const armed = faults.get(route);
     if (armed && --armed.remaining <= 0) faults.delete(route);
@@ -113,9 +118,7 @@ export function createSandbox(o: SandboxOptions) {
     const names = (byId ?? c.req.query("screen_name") ?? "").split(",").filter(Boolean);
     stats.lookups.push(names);
     if (names.length > 100) return c.json(ERROR(18, "Too many terms specified in query."), 403);
-    const found = names
-      .map((n) => (byId !== undefined ? users.get(n) : byName.get(n.toLowerCase())))
-      .filter((u): u is SandboxUser => u !== undefined);
+    const found = names.map((n) => (byId !== undefined ? users.get(n) : byName.get(n.toLowerCase()))).filter((u): u is SandboxUser => u !== undefined);
     if (found.length === 0) return c.json(ERROR(17, "No user matches for specified terms."), 404);
     return c.json(found.map((u) => u.user));
   });
@@ -174,7 +177,12 @@ export function createSandbox(o: SandboxOptions) {
         message_create: {
           target: { recipient_id: recipientId },
           sender_id: sender.user.id_str,
-          message_data: { text, entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] }, ...(attachment ? { attachment } : {}), ...(quick_reply ? { quick_reply } : {}) },
+          message_data: {
+            text,
+            entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] },
+            ...(attachment ? { attachment } : {}),
+            ...(quick_reply ? { quick_reply } : {}),
+          },
         },
       },
     });

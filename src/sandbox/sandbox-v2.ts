@@ -62,7 +62,15 @@ export function registerV2Routes(app: Hono<V2Env>, s: SandboxV2Context): void {
     const values = (c.req.query(parameter) ?? "").split(",").filter(Boolean);
     s.lookups.push(values);
     if (values.length === 0 || values.length > 100) {
-      return c.json(problem(400, "Invalid Request", `The \`${parameter}\` query parameter must hold 1 to 100 values.`, "https://api.twitter.com/2/problems/invalid-request"), 400);
+      return c.json(
+        problem(
+          400,
+          "Invalid Request",
+          `The \`${parameter}\` query parameter must hold 1 to 100 values.`,
+          "https://api.twitter.com/2/problems/invalid-request",
+        ),
+        400,
+      );
     }
     const fields = c.req.query("user.fields");
     const found = values.map((v) => [v, find(v)] as const);
@@ -93,7 +101,10 @@ export function registerV2Routes(app: Hono<V2Env>, s: SandboxV2Context): void {
       (Array.isArray(attachments) && attachments.length === 1 && /^[0-9]+$/.test(String((attachments[0] as { media_id?: unknown })?.media_id ?? "")));
     const text = body?.text;
     if (!body || !validAttachments || (text !== undefined && typeof text !== "string") || (!text && !attachments)) {
-      return c.json(problem(400, "Invalid Request", "One or more parameters to your request was invalid.", "https://api.twitter.com/2/problems/invalid-request"), 400);
+      return c.json(
+        problem(400, "Invalid Request", "One or more parameters to your request was invalid.", "https://api.twitter.com/2/problems/invalid-request"),
+        400,
+      );
     }
     const sender = s.ownerOf(c.get("token"));
     const recipientId = c.req.param("participant_id");
@@ -113,7 +124,10 @@ export function registerV2Routes(app: Hono<V2Env>, s: SandboxV2Context): void {
 function refuse(c: Context, r: SendRefusal): Response {
   switch (r.refused) {
     case "no_recipient":
-      return c.json(problem(400, "Invalid Request", "One or more parameters to your request was invalid.", "https://api.twitter.com/2/problems/invalid-request"), 400);
+      return c.json(
+        problem(400, "Invalid Request", "One or more parameters to your request was invalid.", "https://api.twitter.com/2/problems/invalid-request"),
+        400,
+      );
     case "too_long":
       return c.json(problem(400, "Invalid Request", "Text exceeds the maximum length.", "https://api.twitter.com/2/problems/invalid-request"), 400);
     case "rate_limited":

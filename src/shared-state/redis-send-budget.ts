@@ -92,8 +92,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
   }
 
   // Queued behind the count it undoes when Redis is away; lost if Redis fails on it, which errs on sending less.
-  const giveBack = (keys: string[], hour: number) =>
-    connection.runWhenShared((redis) => RELEASE(redis, keys, [hour]));
+  const giveBack = (keys: string[], hour: number) => connection.runWhenShared((redis) => RELEASE(redis, keys, [hour]));
 
   return {
     async reserve(creds) {
@@ -103,8 +102,7 @@ export function createRedisSendBudget(connection: RedisConnection, limits: SendL
       const hour = Math.floor(now / HOUR_MS);
       if (connection.status() !== "shared") return reserveLocally(creds, budgets.keys, hour);
       const spent = await connection.run(
-        (redis) =>
-          RESERVE(redis, budgets.keys, [hour, hour - WINDOW_HOURS + 1, EXPIRY_MS, ...budgets.limits]) as Promise<number>,
+        (redis) => RESERVE(redis, budgets.keys, [hour, hour - WINDOW_HOURS + 1, EXPIRY_MS, ...budgets.limits]) as Promise<number>,
       );
       if (spent === undefined) return reserveLocally(creds, budgets.keys, hour);
       if (spent > 0) throw budgetSpent(budgets.limits[spent - 1]!, now);

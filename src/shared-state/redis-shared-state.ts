@@ -46,8 +46,7 @@ export function createRedisSharedState(options: RedisSharedStateOptions): RedisS
   });
   return {
     nonces: createRedisNonceStore(connection, { keyPrefix, required, local: options.localNonces ?? createMemoryNonceStore() }),
-    sendBudget: (limits) =>
-      createRedisSendBudget(connection, limits, { keyPrefix, required, clock, local: createMemorySendBudget(limits, clock) }),
+    sendBudget: (limits) => createRedisSendBudget(connection, limits, { keyPrefix, required, clock, local: createMemorySendBudget(limits, clock) }),
     userStore: createRedisUserStore(connection, `${keyPrefix}user:`),
     status: connection.status,
     ready: connection.ready,

@@ -41,7 +41,6 @@ export function fromFetch(f: (url: string, init: RequestInit) => Promise<Respons
   };
 }
 
-
 export interface UpstreamAnswer {
   status: number;
   json: unknown;

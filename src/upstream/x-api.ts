@@ -40,7 +40,10 @@ export function createXApi(options: XApiOptions): XApi {
 
   return {
     async lookupUsers(creds, by, values) {
-      const query: Param[] = [[by, values.join(",")], ["include_entities", "false"]];
+      const query: Param[] = [
+        [by, values.join(",")],
+        ["include_entities", "false"],
+      ];
       const url = endpoint("/1.1/users/lookup.json", query);
       const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
       const { json } = await withinQuota(limits, creds, "users/lookup", () =>

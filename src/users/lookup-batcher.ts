@@ -104,7 +104,22 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
     let q = queues.get(key);
     if (!q) {
       if (queues.size >= SWEEP_AT) sweepIdle();
-      queues.set(key, (q = { key, caller: w.caller, creds: w.creds, by, pending: [], firstArrival: 0, lastArrival: 0, lastAnswer: -Infinity, lastSize: 0, streaming: false, flights: 0 }));
+      queues.set(
+        key,
+        (q = {
+          key,
+          caller: w.caller,
+          creds: w.creds,
+          by,
+          pending: [],
+          firstArrival: 0,
+          lastArrival: 0,
+          lastAnswer: -Infinity,
+          lastSize: 0,
+          streaming: false,
+          flights: 0,
+        }),
+      );
     }
     return q;
   }
@@ -182,7 +197,14 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
     // Values that waited while the quota ran out are refused here too, without a call.
     const refused = options.refusal?.(q.creds, q.by);
     if (!refused) options.onSend?.(batch.length);
-    const answer = refused ? Promise.reject(refused) : lookupRetryingOnce(options.lookup, q.creds, q.by, batch.map((c) => c.value));
+    const answer = refused
+      ? Promise.reject(refused)
+      : lookupRetryingOnce(
+          options.lookup,
+          q.creds,
+          q.by,
+          batch.map((c) => c.value),
+        );
     answer.then(
       (users) => settle(q, batch, new Map(users.map((u) => [q.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]))),
       // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.

@@ -97,8 +97,7 @@ export function createUserDirectory(
   }
 
   return {
-    resolve: (recipient, creds) =>
-      recipient.by === "id" ? byId(recipient.value, creds) : byName(recipient.value.toLowerCase(), creds),
+    resolve: (recipient, creds) => (recipient.by === "id" ? byId(recipient.value, creds) : byName(recipient.value.toLowerCase(), creds)),
     cacheSizes: () => cache.sizes(),
   };
 }

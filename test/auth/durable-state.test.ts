@@ -137,6 +137,8 @@ describe("parseDurableStateSettings", () => {
     expect(() => parseDurableStateSettings({ SHARED_STATE_REQUIRED: "yes please" }, true)).toThrow(/SHARED_STATE_REQUIRED/);
     expect(() => parseDurableStateSettings({ SHARED_STATE_REQUIRED: "true" }, false)).toThrow(/SHARED_STATE_REQUIRED=true needs the DM_BRIDGE_STATE/);
     expect(() => parseDurableStateSettings({ DURABLE_OBJECT_TIMEOUT_MS: "0" }, true)).toThrow(/DURABLE_OBJECT_TIMEOUT_MS/);
-    expect(() => parseDurableStateSettings({ REDIS_URL: "redis://:secret@cache:6379" }, true)).toThrow(/^REDIS_URL is for the Node sidecar: on Workers, bind the DM_BRIDGE_STATE/);
+    expect(() => parseDurableStateSettings({ REDIS_URL: "redis://:secret@cache:6379" }, true)).toThrow(
+      /^REDIS_URL is for the Node sidecar: on Workers, bind the DM_BRIDGE_STATE/,
+    );
   });
 });

@@ -23,7 +23,14 @@ const NOW = 1_764_000_000;
 
 function packageSignature(url: string, form: Record<string, string>, nonce: string, timestamp: number) {
   const oauth = new OAuth({ consumer: { key: DEMO.consumerKey, secret: DEMO.consumerSecret }, signature_method: "HMAC-SHA1", hash_function: oauthPackageHash });
-  const data = { oauth_consumer_key: DEMO.consumerKey, oauth_nonce: nonce, oauth_signature_method: "HMAC-SHA1", oauth_timestamp: timestamp, oauth_token: DEMO.token, oauth_version: "1.0" };
+  const data = {
+    oauth_consumer_key: DEMO.consumerKey,
+    oauth_nonce: nonce,
+    oauth_signature_method: "HMAC-SHA1",
+    oauth_timestamp: timestamp,
+    oauth_token: DEMO.token,
+    oauth_version: "1.0",
+  };
   return oauth.getSignature({ url, method: "POST", data: form }, DEMO.tokenSecret, data as unknown as OAuth.Authorization);
 }
 
@@ -59,12 +66,23 @@ describe("bench request pre-signing", () => {
   });
 });
 
-const wrkLine = 'WRK_JSON {"requests":20000,"duration_us":10000000,"errors":{"connect":0,"read":0,"write":0,"status":3,"timeout":1},"latency_us":{"p50":2500,"p90":4000,"p99":9000,"max":20000,"mean":2700.5}}';
+const wrkLine =
+  'WRK_JSON {"requests":20000,"duration_us":10000000,"errors":{"connect":0,"read":0,"write":0,"status":3,"timeout":1},"latency_us":{"p50":2500,"p90":4000,"p99":9000,"max":20000,"mean":2700.5}}';
 
 function phase(key: PhaseResult["key"], requests: number, p99Us: number, hopTicks?: number): PhaseResult {
-  const wrk = parseWrkReport(`Running 10s test\n${wrkLine.replace("20000,", `${requests},`).replace('"p99":9000', `"p99":${p99Us}`).replace('"status":3', '"status":0').replace('"timeout":1', '"timeout":0')}\n`);
+  const wrk = parseWrkReport(
+    `Running 10s test\n${wrkLine.replace("20000,", `${requests},`).replace('"p99":9000', `"p99":${p99Us}`).replace('"status":3', '"status":0').replace('"timeout":1', '"timeout":0')}\n`,
+  );
   const use = (ticks: number) => ({ cpuTicks: ticks, peakRssKb: 51_200, rssSamplesKb: [40_960, 45_056] });
-  return { key, wrk, hop: hopTicks === undefined ? undefined : use(hopTicks), upstream: use(100), clockTicksPerSec: 100, wrkCpuTicks: 10, otherLoadCores: 0.25 };
+  return {
+    key,
+    wrk,
+    hop: hopTicks === undefined ? undefined : use(hopTicks),
+    upstream: use(100),
+    clockTicksPerSec: 100,
+    wrkCpuTicks: 10,
+    otherLoadCores: 0.25,
+  };
 }
 
 describe("bench results", () => {
@@ -138,16 +156,37 @@ describe("bench results", () => {
 
 describe("bench rounds", () => {
   it("reports each case by its median round and lists every round", () => {
-    const runs = [phase("nginx", 30_000, 1), phase("proxy", 10_000, 1, 5), phase("nginx", 50_000, 1), phase("proxy", 20_000, 1, 5), phase("nginx", 40_000, 1), phase("proxy", 30_000, 1, 5)];
+    const runs = [
+      phase("nginx", 30_000, 1),
+      phase("proxy", 10_000, 1, 5),
+      phase("nginx", 50_000, 1),
+      phase("proxy", 20_000, 1, 5),
+      phase("nginx", 40_000, 1),
+      phase("proxy", 30_000, 1, 5),
+    ];
     const { rows, rounds } = pickMedianRounds(runs.map(summarize));
-    expect(rows.map((r) => [r.key, r.rps])).toEqual([["nginx", 4000], ["proxy", 2000]]);
+    expect(rows.map((r) => [r.key, r.rps])).toEqual([
+      ["nginx", 4000],
+      ["proxy", 2000],
+    ]);
     expect(rounds).toBe("req/s per round: nginx 3000 / 5000 / 4000; proxy 1000 / 2000 / 3000");
   });
 });
 
 describe("bench scale-out cases", () => {
   const withIdleP50 = (r: PhaseResult, p50Us: number): PhaseResult => ({ ...r, idle: { ...r.wrk, latencyUs: { ...r.wrk.latencyUs, p50: p50Us } } });
-  const census = { requests: 500, sent: [["set", 500], ["eval", 500]], inScripts: [["hgetall", 500], ["hincrby", 500], ["pexpire", 500]] } as NonNullable<PhaseResult["redisCensus"]>;
+  const census = {
+    requests: 500,
+    sent: [
+      ["set", 500],
+      ["eval", 500],
+    ],
+    inScripts: [
+      ["hgetall", 500],
+      ["hincrby", 500],
+      ["pexpire", 500],
+    ],
+  } as NonNullable<PhaseResult["redisCensus"]>;
   const redisUse = (ticks: number) => ({ cpuTicks: ticks, peakRssKb: 8_192, rssSamplesKb: [8_192] });
   const proxy = withIdleP50(phase("proxy", 20_000, 9_000, 800), 800);
   const onRedis = { ...withIdleP50(phase("proxy-redis", 18_000, 9_000, 792), 1_000), redis: redisUse(54), redisCensus: census };
@@ -158,7 +197,18 @@ describe("bench scale-out cases", () => {
     const children: Record<number, number[]> = { 10: [11, 12], 11: [13], 12: [], 13: [11] };
     expect(processTree(10, (pid) => children[pid] ?? [])).toEqual([10, 11, 12, 13]);
     expect(processTree(99, () => [])).toEqual([99]);
-    const spent = ticksSpent(new Map([[10, 100], [11, 50], [12, 10]]), new Map([[10, 150], [11, 80], [14, 5]]));
+    const spent = ticksSpent(
+      new Map([
+        [10, 100],
+        [11, 50],
+        [12, 10],
+      ]),
+      new Map([
+        [10, 150],
+        [11, 80],
+        [14, 5],
+      ]),
+    );
     expect(spent).toEqual({ ticks: 50 + 30 + 5, each: [50, 30, 5], gone: [12] });
   });
 
@@ -171,7 +221,16 @@ describe("bench scale-out cases", () => {
       '1764000000.000004 [0 lua] "HINCRBY" "dm-bridge:budget:user:x" "491000" "1"',
       '1764000000.000005 [0 127.0.0.1:40610] "set" "dm-bridge:nonce:cd" "1" "PX" "600000" "NX"',
     ];
-    expect(parseMonitor(`${lines.join("\n")}\n`)).toEqual({ sent: [["set", 2], ["eval", 1]], inScripts: [["hgetall", 1], ["hincrby", 1]] });
+    expect(parseMonitor(`${lines.join("\n")}\n`)).toEqual({
+      sent: [
+        ["set", 2],
+        ["eval", 1],
+      ],
+      inScripts: [
+        ["hgetall", 1],
+        ["hincrby", 1],
+      ],
+    });
   });
 
   it("puts one process without Redis, one with, and the cluster side by side, and says what Redis adds", () => {
@@ -189,7 +248,9 @@ describe("bench scale-out cases", () => {
     const lines = formatScaleOut(rows, ratios, 50);
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe("(c) direct_messages/new through dm-bridge: 2000 req/s, CPU 400 µs/message dm-bridge");
-    expect(lines[2]).toBe("(f) as (e), WEB_CONCURRENCY=2: 2200 req/s, CPU 500 µs/message dm-bridge (the primary 10, the workers 240 and 250) + 30 µs redis-server");
+    expect(lines[2]).toBe(
+      "(f) as (e), WEB_CONCURRENCY=2: 2200 req/s, CPU 500 µs/message dm-bridge (the primary 10, the workers 240 and 250) + 30 µs redis-server",
+    );
     expect(lines[3]).toContain("Redis adds +40 µs CPU per message (sidecar) + 30 µs (redis-server), for 2.00 round trips a message");
     expect(lines[3]).toContain("about 35 µs a round trip; +0.20 ms at p50 with one connection, +0.00 ms at p50 under 50 connections");
     const table = formatTable(rows).split("\n");
@@ -214,7 +275,16 @@ describe("bench scale-out cases", () => {
         return client.eval("redis.call('hincrby', KEYS[1], 'h', 1) return redis.call('pexpire', KEYS[1], 1000)", 1, "b");
       });
       expect(result).toBe(1);
-      expect(census).toEqual({ sent: [["set", 1], ["eval", 1]], inScripts: [["hincrby", 1], ["pexpire", 1]] });
+      expect(census).toEqual({
+        sent: [
+          ["set", 1],
+          ["eval", 1],
+        ],
+        inScripts: [
+          ["hincrby", 1],
+          ["pexpire", 1],
+        ],
+      });
     } finally {
       client.disconnect();
       await stopProcess(server.child);

@@ -13,8 +13,7 @@ function workerWithNodeImport(name = "node-import", use = `import { createHash a
   const entry = `${name}.ts`;
   writeFileSync(
     join(dir, entry),
-    `import worker from ${JSON.stringify(adapter)};\n${use}\n` +
-      `export default { fetch: (r: Request, env: object) => (void use, worker.fetch(r, env)) };\n`,
+    `import worker from ${JSON.stringify(adapter)};\n${use}\nexport default { fetch: (r: Request, env: object) => (void use, worker.fetch(r, env)) };\n`,
   );
   const toml = readFileSync("wrangler.toml", "utf8").replace(/^main = .*$/m, `main = "${entry}"`);
   writeFileSync(join(dir, `${name}.toml`), toml);

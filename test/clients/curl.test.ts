@@ -28,7 +28,7 @@ function oauthHeader(url: string, form: Record<string, string>): string {
 }
 
 describe.skipIf(shouldSkip(CURL))("curl", () => {
-  it("curl -u demo:demo-password -d \"screen_name=…&text=…\" with a raw space, as the README prints it", async () => {
+  it('curl -u demo:demo-password -d "screen_name=…&text=…" with a raw space, as the README prints it', async () => {
     const res = await curl("-u", "demo:demo-password", "-d", "screen_name=theSeanCook&text=hello from dm-bridge", `${h.proxyUrl}/1.1/direct_messages/new.json`);
     expect([res.status, res.type]).toEqual([200, "application/json; charset=utf-8"]);
     const dm = JSON.parse(res.body);
@@ -57,13 +57,24 @@ describe.skipIf(shouldSkip(CURL))("curl", () => {
   it("seed 004's events/new curl, sent to the proxy's base URL instead (native passthrough)", async () => {
     const url = `${h.proxyUrl}/1.1/direct_messages/events/new.json`;
     const body = '{"event": {"type": "message_create", "message_create": {"target": {"recipient_id": "38895958"}, "message_data": {"text": "Hello World!"}}}}';
-    const res = await curl("--request", "POST", "--url", url, "--header", `authorization: ${oauthHeader(url, {})}`, "--header", "content-type: application/json", "--data", body);
+    const res = await curl(
+      "--request",
+      "POST",
+      "--url",
+      url,
+      "--header",
+      `authorization: ${oauthHeader(url, {})}`,
+      "--header",
+      "content-type: application/json",
+      "--data",
+      body,
+    );
     expect(res.status).toBe(200);
     const answer = JSON.parse(res.body);
     expect(h.sandbox.stats.events).toEqual([{ id: answer.event.id, sender_id: "776627022", recipient_id: "38895958", text: "Hello World!" }]);
   });
 
-  it("curl -u … -d \"text=…&user=…\" on the XML routes: unversioned, Twitter 1.0 and StatusNet", async () => {
+  it('curl -u … -d "text=…&user=…" on the XML routes: unversioned, Twitter 1.0 and StatusNet', async () => {
     const paths = ["/direct_messages/new.xml", "/1/direct_messages/new.xml", "/api/direct_messages/new.xml"];
     for (const path of paths) {
       const res = await curl("-u", "demo:demo-password", "-d", "text=hello from curl&user=marcosgdf", `${h.proxyUrl}${path}`);

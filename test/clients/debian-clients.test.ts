@@ -51,7 +51,13 @@ describe.skipIf(shouldSkip(NET_TWITTER))("Net::Twitter 4.01043 (Debian libnet-tw
     const dm = await perl("Net::Twitter", `${h.proxyUrl}/1.1`, OAUTH.join(":"), "user_id", "1855000000000000999", TEXT);
     const sent = h.sandbox.stats.events;
     expect(sent).toEqual([{ id: expect.any(String), sender_id: "776627022", recipient_id: "1855000000000000999", text: TEXT }]);
-    expect(dm).toMatchObject({ id: sent[0]!.id, text: TEXT, sender_name: "Mick Jagger", recipient_id: "1855000000000000999", recipient_screen_name: "future_user" });
+    expect(dm).toMatchObject({
+      id: sent[0]!.id,
+      text: TEXT,
+      sender_name: "Mick Jagger",
+      recipient_id: "1855000000000000999",
+      recipient_screen_name: "future_user",
+    });
   });
 
   it("dies with a Net::Twitter::Error carrying the legacy status, code and message", async () => {

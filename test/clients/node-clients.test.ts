@@ -52,7 +52,10 @@ describe("twit 2.2.11 (parameters in the query string, empty body, no Content-Ty
   it("surfaces the legacy error code in its own error object", async () => {
     const err: TwitError = await twit()
       .post(`${h.proxyUrl}/1.1/direct_messages/new.json`, { screen_name: "lonely_heart", text: "hi" })
-      .then(() => expect.fail("twit resolved a refused send"), (e: TwitError) => e);
+      .then(
+        () => expect.fail("twit resolved a refused send"),
+        (e: TwitError) => e,
+      );
     expect([err.statusCode, err.code, err.message]).toEqual([403, 150, "You cannot send messages to users who are not following you."]);
     expect(h.sandbox.stats.events).toHaveLength(0);
   });
@@ -71,13 +74,16 @@ describe("twitter 1.7.1 (form body, rest_base)", () => {
   it("rejects with the legacy errors array for an unknown user", async () => {
     const errors = await twitter()
       .post("direct_messages/new", { screen_name: "nobody_here_at_all", text: "hi" })
-      .then(() => expect.fail("twitter resolved a refused send"), (e: unknown) => e);
+      .then(
+        () => expect.fail("twitter resolved a refused send"),
+        (e: unknown) => e,
+      );
     expect(errors).toEqual([{ code: 17, message: "No user matches for specified terms." }]);
     expect(h.sandbox.stats.events).toHaveLength(0);
   });
 });
 
-describe("oauth 0.10.2 (oauth_version=\"1.0A\")", () => {
+describe('oauth 0.10.2 (oauth_version="1.0A")', () => {
   it("sends a DM with the user parameter and gets the legacy JSON", async () => {
     const res = await oauthPost(`${h.proxyUrl}/1.1/direct_messages/new.json`, { user: "dougw", text: TEXT });
     expect(res.status).toBe(200);

@@ -7,10 +7,15 @@ const [twitter11, twitter10] = DIALECTS;
 
 describe("errorResponse, the one way an error becomes an answer", () => {
   it("answers in the dialect's document and status, with its content type and the gateway's own headers", async () => {
-    const res = errorResponse(twitter10!, new BridgeError("route_not_found"), { format: "xml", requestPath: "/1/nope.xml" }, {
-      requestId: "abc",
-      upstreamLabel: "sandbox",
-    });
+    const res = errorResponse(
+      twitter10!,
+      new BridgeError("route_not_found"),
+      { format: "xml", requestPath: "/1/nope.xml" },
+      {
+        requestId: "abc",
+        upstreamLabel: "sandbox",
+      },
+    );
     expect(res.status).toBe(404);
     expect(Object.fromEntries(res.headers)).toEqual({
       "content-type": "application/xml; charset=utf-8",
@@ -31,7 +36,11 @@ describe("errorResponse, the one way an error becomes an answer", () => {
 
   it("without a stamp (a request that never reached the app) says only the error kind", () => {
     const res = errorResponse(twitter11!, new BridgeError("internal"), { format: "json", requestPath: "/x.json" });
-    expect([res.headers.get("x-dm-bridge-error"), res.headers.has("x-request-id"), res.headers.has("x-dm-bridge-upstream")]).toEqual(["internal", false, false]);
+    expect([res.headers.get("x-dm-bridge-error"), res.headers.has("x-request-id"), res.headers.has("x-dm-bridge-upstream")]).toEqual([
+      "internal",
+      false,
+      false,
+    ]);
   });
 
   it("reads the format from the path's extension", () => {

@@ -16,7 +16,12 @@ const options = (list: unknown) => [["quick_reply_options", JSON.stringify(list)
 describe("media_id and quick_reply_options", () => {
   it("adds nothing when neither is sent, or when sent empty", () => {
     expect(parseMessageExtras([["text", "x"]])).toEqual({});
-    expect(parseMessageExtras([["media_id", ""], ["quick_reply_options", ""]])).toEqual({});
+    expect(
+      parseMessageExtras([
+        ["media_id", ""],
+        ["quick_reply_options", ""],
+      ]),
+    ).toEqual({});
   });
 
   it("maps one media id into a media attachment, digits exact above 2^53", () => {
@@ -26,7 +31,12 @@ describe("media_id and quick_reply_options", () => {
   it("refuses a list of media ids, a non-numeric one, and media_id sent twice", () => {
     expect(failure([["media_id", "1,2"]])).toBe("param_invalid:media_id");
     expect(failure([["media_id", "abc"]])).toBe("param_invalid:media_id");
-    expect(failure([["media_id", "1"], ["media_id", "2"]])).toBe("param_invalid:media_id");
+    expect(
+      failure([
+        ["media_id", "1"],
+        ["media_id", "2"],
+      ]),
+    ).toBe("param_invalid:media_id");
   });
 
   it("maps options into quick_reply, keeping only the fields given", () => {
@@ -60,12 +70,26 @@ describe("media_id and quick_reply_options", () => {
 
 describe("extras parser under random input", () => {
   it("either accepts within the limits or refuses with param_invalid, never anything else", () => {
-    const option = fc.record({ label: fc.string({ maxLength: 40 }), description: fc.option(fc.string({ maxLength: 80 }), { nil: undefined }), metadata: fc.option(fc.string({ maxLength: 1010 }), { nil: undefined }) }, { requiredKeys: [] });
-    const raw = fc.oneof(fc.string(), fc.json(), fc.array(option, { maxLength: 22 }).map((l) => JSON.stringify(l)));
+    const option = fc.record(
+      {
+        label: fc.string({ maxLength: 40 }),
+        description: fc.option(fc.string({ maxLength: 80 }), { nil: undefined }),
+        metadata: fc.option(fc.string({ maxLength: 1010 }), { nil: undefined }),
+      },
+      { requiredKeys: [] },
+    );
+    const raw = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.array(option, { maxLength: 22 }).map((l) => JSON.stringify(l)),
+    );
     fc.assert(
       fc.property(raw, fc.oneof(fc.constant(""), fc.string(), fc.bigInt({ min: 0n, max: 10n ** 21n }).map(String)), (options, mediaId) => {
         try {
-          const extras = parseMessageExtras([["quick_reply_options", options], ["media_id", mediaId]]);
+          const extras = parseMessageExtras([
+            ["quick_reply_options", options],
+            ["media_id", mediaId],
+          ]);
           for (const o of extras.quick_reply?.options ?? []) {
             expect([...o.label].length).toBeLessThanOrEqual(36);
             expect([...(o.description ?? "")].length).toBeLessThanOrEqual(72);

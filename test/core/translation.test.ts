@@ -46,19 +46,66 @@ describe("exact ids in JSON", () => {
 
 describe("legacy request parsing", () => {
   it("takes user_id over screen_name over user, and strips a leading @", () => {
-    expect(parseLegacyRequest([["text", "hi"], ["screen_name", "b"], ["user_id", "7"]], RULES_1_1).recipient).toEqual({ by: "id", value: "7" });
-    expect(parseLegacyRequest([["text", "hi"], ["screen_name", "@Bob"]], RULES_1_1).recipient).toEqual({ by: "screen_name", value: "Bob" });
+    expect(
+      parseLegacyRequest(
+        [
+          ["text", "hi"],
+          ["screen_name", "b"],
+          ["user_id", "7"],
+        ],
+        RULES_1_1,
+      ).recipient,
+    ).toEqual({ by: "id", value: "7" });
+    expect(
+      parseLegacyRequest(
+        [
+          ["text", "hi"],
+          ["screen_name", "@Bob"],
+        ],
+        RULES_1_1,
+      ).recipient,
+    ).toEqual({ by: "screen_name", value: "Bob" });
   });
 
   it("reads an all-digit `user` as an id and a numeric `screen_name` as a name", () => {
-    expect(parseLegacyRequest([["text", "x"], ["user", "12345"]], RULES_1_1).recipient).toEqual({ by: "id", value: "12345" });
-    expect(parseLegacyRequest([["text", "x"], ["user", "noradio"]], RULES_1_1).recipient).toEqual({ by: "screen_name", value: "noradio" });
-    expect(parseLegacyRequest([["text", "x"], ["screen_name", "12345"]], RULES_1_1).recipient).toEqual({ by: "screen_name", value: "12345" });
+    expect(
+      parseLegacyRequest(
+        [
+          ["text", "x"],
+          ["user", "12345"],
+        ],
+        RULES_1_1,
+      ).recipient,
+    ).toEqual({ by: "id", value: "12345" });
+    expect(
+      parseLegacyRequest(
+        [
+          ["text", "x"],
+          ["user", "noradio"],
+        ],
+        RULES_1_1,
+      ).recipient,
+    ).toEqual({ by: "screen_name", value: "noradio" });
+    expect(
+      parseLegacyRequest(
+        [
+          ["text", "x"],
+          ["screen_name", "12345"],
+        ],
+        RULES_1_1,
+      ).recipient,
+    ).toEqual({ by: "screen_name", value: "12345" });
   });
 
   it("follows a dialect's own precedence and never reads, nor counts repeats of, its ignored parameters", () => {
     const statusNet: RecipientParamRules = { ...RULES_1_1, precedence: ["ambiguous", "byId", "byScreenName"], ignored: ["source"] };
-    const params = [["text", "x"], ["user_id", "7"], ["user", "bob"], ["source", "a"], ["source", "b"]] as const;
+    const params = [
+      ["text", "x"],
+      ["user_id", "7"],
+      ["user", "bob"],
+      ["source", "a"],
+      ["source", "b"],
+    ] as const;
     expect(parseLegacyRequest(params, statusNet).recipient).toEqual({ by: "screen_name", value: "bob" });
     expect(kindOf(() => parseLegacyRequest(params, RULES_1_1))).toBe("param_invalid:source");
   });
@@ -66,17 +113,70 @@ describe("legacy request parsing", () => {
   it("refuses a missing recipient or text, a non-numeric user_id, a repeated parameter, and text over 10,000", () => {
     expect(kindOf(() => parseLegacyRequest([["text", "x"]], RULES_1_1))).toBe("param_missing:screen_name");
     expect(kindOf(() => parseLegacyRequest([["user", "a"]], RULES_1_1))).toBe("text_missing:text");
-    expect(kindOf(() => parseLegacyRequest([["user", "a"], ["text", ""]], RULES_1_1))).toBe("text_missing:text");
-    expect(kindOf(() => parseLegacyRequest([["user_id", "12a"], ["text", "x"]], RULES_1_1))).toBe("param_invalid:user_id");
-    expect(kindOf(() => parseLegacyRequest([["user", "a"], ["text", "x"], ["text", "y"]], RULES_1_1))).toBe("param_invalid:text");
-    expect(kindOf(() => parseLegacyRequest([["user", "a"], ["text", "🐦".repeat(10_001)]], RULES_1_1))).toBe("text_too_long:");
-    expect(parseLegacyRequest([["user", "a"], ["text", "🐦".repeat(10_000)]], RULES_1_1).text).toHaveLength(20_000);
+    expect(
+      kindOf(() =>
+        parseLegacyRequest(
+          [
+            ["user", "a"],
+            ["text", ""],
+          ],
+          RULES_1_1,
+        ),
+      ),
+    ).toBe("text_missing:text");
+    expect(
+      kindOf(() =>
+        parseLegacyRequest(
+          [
+            ["user_id", "12a"],
+            ["text", "x"],
+          ],
+          RULES_1_1,
+        ),
+      ),
+    ).toBe("param_invalid:user_id");
+    expect(
+      kindOf(() =>
+        parseLegacyRequest(
+          [
+            ["user", "a"],
+            ["text", "x"],
+            ["text", "y"],
+          ],
+          RULES_1_1,
+        ),
+      ),
+    ).toBe("param_invalid:text");
+    expect(
+      kindOf(() =>
+        parseLegacyRequest(
+          [
+            ["user", "a"],
+            ["text", "🐦".repeat(10_001)],
+          ],
+          RULES_1_1,
+        ),
+      ),
+    ).toBe("text_too_long:");
+    expect(
+      parseLegacyRequest(
+        [
+          ["user", "a"],
+          ["text", "🐦".repeat(10_000)],
+        ],
+        RULES_1_1,
+      ).text,
+    ).toHaveLength(20_000);
   });
 });
 
 describe("form parsing", () => {
   it("decodes + as space and percent-encoded UTF-8, keeping repeats in order", () => {
-    expect(parseForm("text=a+b%2Bc%F0%9F%90%A6&x&x=2")).toEqual([["text", "a b+c🐦"], ["x", ""], ["x", "2"]]);
+    expect(parseForm("text=a+b%2Bc%F0%9F%90%A6&x&x=2")).toEqual([
+      ["text", "a b+c🐦"],
+      ["x", ""],
+      ["x", "2"],
+    ]);
   });
 
   it("refuses percent-encoded bytes that are not UTF-8", () => {
@@ -102,6 +202,9 @@ describe("form parsing", () => {
       }),
       { numRuns: 2_000 },
     );
-    expect(parseForm("a=%EF%BB%BFabc&b=%EF%BB%BF%")).toEqual([["a", "\uFEFFabc"], ["b", "\uFEFF%"]]);
+    expect(parseForm("a=%EF%BB%BFabc&b=%EF%BB%BF%")).toEqual([
+      ["a", "\uFEFFabc"],
+      ["b", "\uFEFF%"],
+    ]);
   });
 });

@@ -15,14 +15,18 @@ function roundTrip(text: string): unknown {
 
 describe("XML documents", () => {
   it("declares UTF-8 and writes ids from digits, flags as true/false, null and empty as <x/>", () => {
-    const xml = buildXmlDocument("direct_message", {
-      id: new JsonInteger("1855000000000000999"),
-      count: 3,
-      protected: false,
-      verified: true,
-      url: null,
-      location: "",
-    }, { indentBy: "" });
+    const xml = buildXmlDocument(
+      "direct_message",
+      {
+        id: new JsonInteger("1855000000000000999"),
+        count: 3,
+        protected: false,
+        verified: true,
+        url: null,
+        location: "",
+      },
+      { indentBy: "" },
+    );
     expect(xml).toBe(
       [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -39,7 +43,11 @@ describe("XML documents", () => {
   });
 
   it("writes root attributes and nested elements with the given indentation", () => {
-    const xml = buildXmlDocument("direct_message", { sender: { id: "1" } }, { rootAttributes: { "xmlns:statusnet": "http://status.net/schema/api/1/" }, indentBy: " " });
+    const xml = buildXmlDocument(
+      "direct_message",
+      { sender: { id: "1" } },
+      { rootAttributes: { "xmlns:statusnet": "http://status.net/schema/api/1/" }, indentBy: " " },
+    );
     expect(xml).toContain('<direct_message xmlns:statusnet="http://status.net/schema/api/1/">\n <sender>\n  <id>1</id>\n </sender>\n</direct_message>');
   });
 

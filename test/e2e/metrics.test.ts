@@ -19,7 +19,9 @@ describe("GET /metrics on a real sidecar", () => {
       body: "user=user_2&text=message-text-two",
     });
     expect(oneZero.status).toBe(200);
-    const forged = await fetch(signLegacyCall({ url: `${url}/1.1/direct_messages/new.json`, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } }));
+    const forged = await fetch(
+      signLegacyCall({ url: `${url}/1.1/direct_messages/new.json`, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } }),
+    );
     expect(forged.status).toBe(401);
 
     const res = await fetch(`${url}/metrics`);

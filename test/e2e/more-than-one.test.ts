@@ -141,7 +141,9 @@ describe.skipIf(skipRedisTests)("WEB_CONCURRENCY=2", () => {
 
 describe("WEB_CONCURRENCY without REDIS_URL", () => {
   it("refuses to start and says why", async () => {
-    const err = await run(process.execPath, SIDECAR_ARGS, { env: { PATH: process.env.PATH ?? "", WEB_CONCURRENCY: "2" } }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, SIDECAR_ARGS, { env: { PATH: process.env.PATH ?? "", WEB_CONCURRENCY: "2" } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect("code" in err && err.code).toBe(1);
     expect((err as { stderr: string }).stderr.trim()).toBe(
       "dm-bridge: configuration error: WEB_CONCURRENCY=2 needs REDIS_URL: without a shared store a request replayed to another worker would be sent again, and each worker would count its own daily budget",

@@ -40,7 +40,11 @@ async function signed(form: Record<string, string>) {
 describe("the Node listener path", () => {
   it("reads a body with a declared length, answers with the request id and upstream label it logged", async () => {
     const { authorization, body } = await signed({ screen_name: "dougw", text: "over the wire" });
-    const res = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)) }, [body]);
+    const res = await send(
+      "/1.1/direct_messages/new.json",
+      { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)) },
+      [body],
+    );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body).text).toBe("over the wire");
     expect(res.headers["x-request-id"]).toBe(h.logs.at(-1)!.id);
@@ -50,10 +54,16 @@ describe("the Node listener path", () => {
   it("reads a chunked body without a length, and refuses one past the limit with 413 and the error kind", async () => {
     const { authorization, body } = await signed({ screen_name: "dougw", text: "in chunks" });
     const half = Math.floor(body.length / 2);
-    const ok = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded" }, [body.slice(0, half), body.slice(half)]);
+    const ok = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded" }, [
+      body.slice(0, half),
+      body.slice(half),
+    ]);
     expect([ok.status, JSON.parse(ok.body).text]).toEqual([200, "in chunks"]);
     const big = await signed({ screen_name: "dougw", text: "x".repeat(3_000) });
-    const refused = await send("/1.1/direct_messages/new.json", { authorization: big.authorization, "content-type": "application/x-www-form-urlencoded" }, [big.body.slice(0, 1_500), big.body.slice(1_500)]);
+    const refused = await send("/1.1/direct_messages/new.json", { authorization: big.authorization, "content-type": "application/x-www-form-urlencoded" }, [
+      big.body.slice(0, 1_500),
+      big.body.slice(1_500),
+    ]);
     expect(refused.status).toBe(413);
     expect(refused.headers["x-dm-bridge-error"]).toBe("body_too_large");
     expect(h.logs.at(-1)).toMatchObject({ status: 413, error: "body_too_large" });
@@ -64,7 +74,11 @@ describe("the Node listener path", () => {
     const bodies: string[] = [];
     for (const text of ["first", "second"]) {
       const { authorization, body } = await signed({ user_id: "1855000000000000999", text });
-      const res = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }, [body]);
+      const res = await send(
+        "/1.1/direct_messages/new.json",
+        { authorization, "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) },
+        [body],
+      );
       expect(res.status).toBe(200);
       bodies.push(res.body);
     }

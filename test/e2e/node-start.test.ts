@@ -13,7 +13,10 @@ describe("npm start", () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(health.headers.get("x-dm-bridge-upstream")).toBe("sandbox");
-    const curl = output.split("\n").find((l) => l.trim().startsWith("curl "))!.trim();
+    const curl = output
+      .split("\n")
+      .find((l) => l.trim().startsWith("curl "))!
+      .trim();
     const { stdout } = await run("sh", ["-c", `${curl} --silent --show-error --include`]);
     expect(stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(stdout.toLowerCase()).toContain("x-dm-bridge-upstream: sandbox");
@@ -34,7 +37,9 @@ describe("npm start", () => {
     const seedCurl = (user: string) =>
       run("curl", ["--silent", "--show-error", "-u", user, "-d", "text=all your bases are belong to us&user=user_2", `${url}/direct_messages/new.xml`]);
     const { stdout } = await seedCurl("demo:demo-password");
-    expect(stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<direct_message>\n<id>\d+<\/id>\n<sender_id>776627022<\/sender_id>\n<text>all your bases are belong to us<\/text>/);
+    expect(stdout).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<direct_message>\n<id>\d+<\/id>\n<sender_id>776627022<\/sender_id>\n<text>all your bases are belong to us<\/text>/,
+    );
     expect(stdout).toContain("<recipient_screen_name>user_2</recipient_screen_name>");
     const refused = await seedCurl("demo:wrong");
     expect(refused.stdout).toContain("<error>40302:Error: auth faild!</error>");

@@ -79,7 +79,9 @@ describe("bad input", () => {
         c.close();
       },
     });
-    const streamed = await h.call(new Request(NEW_JSON, { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit));
+    const streamed = await h.call(
+      new Request(NEW_JSON, { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit),
+    );
     expect(streamed.status).toBe(413);
     expect(h.sandbox.stats.events).toHaveLength(0);
   });
@@ -90,11 +92,17 @@ describe("bad input", () => {
     const invalid = await h.call(new Request(base, { body: "screen_name=dougw&text=%C3%28" }));
     expect(await invalid.json()).toEqual({ errors: [{ code: 44, message: "The request is not valid UTF-8." }] });
     expect(invalid.status).toBe(400);
-    const rawBytes = await h.call(new Request(signLegacyCall({ url: NEW_JSON, form: { a: "b" } }), { body: new Uint8Array([0x74, 0x65, 0x78, 0x74, 0x3d, 0xff]) }));
+    const rawBytes = await h.call(
+      new Request(signLegacyCall({ url: NEW_JSON, form: { a: "b" } }), { body: new Uint8Array([0x74, 0x65, 0x78, 0x74, 0x3d, 0xff]) }),
+    );
     expect(rawBytes.status).toBe(400);
     // Basic auth, because the oauth-1.0a package cannot sign a name repeated across query and body.
     const repeated = await h.call(
-      new Request(`${NEW_JSON}?text=a`, { method: "POST", headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/x-www-form-urlencoded" }, body: "screen_name=dougw&text=b" }),
+      new Request(`${NEW_JSON}?text=a`, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "screen_name=dougw&text=b",
+      }),
     );
     expect(await repeated.json()).toEqual({ errors: [{ code: 44, message: "text parameter is invalid." }] });
     expect(h.sandbox.stats.events).toHaveLength(0);
@@ -117,7 +125,10 @@ describe("an answer that cannot be read", () => {
       expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([502, mayHaveGone]);
     }
     h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 502, body: "<html>bad gateway</html>" });
-    expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([502, { code: 131, message: "The X API sent an answer that could not be read." }]);
+    expect(await messageOf(await send({ screen_name: "dougw", text: "x" }))).toEqual([
+      502,
+      { code: 131, message: "The X API sent an answer that could not be read." },
+    ]);
   });
 });
 
@@ -232,7 +243,11 @@ describe("trust", () => {
     const requests = [
       signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "private words" } }),
       signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "demo-token-secretX" } }),
-      new Request(NEW_JSON, { method: "POST", headers: { authorization: `Basic ${btoa("demo:demo-passwordX")}`, "content-type": "application/x-www-form-urlencoded" }, body: "screen_name=dougw&text=x" }),
+      new Request(NEW_JSON, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa("demo:demo-passwordX")}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "screen_name=dougw&text=x",
+      }),
       new Request(`${NEW_JSON}?oauth_consumer_key=demo-consumer-key&oauth_token=${DEMO.token}&oauth_signature=x`, { method: "POST" }),
     ];
     const authValues = requests.map((r) => r.headers.get("authorization")).filter(Boolean) as string[];
@@ -248,9 +263,18 @@ describe("trust", () => {
 
   it("echoes the called path and query in the older dialects' errors, but none of its oauth_ parameters", async () => {
     h = await startHarness();
-    const signed = signLegacyCall({ url: `${PROXY}/1/direct_messages/new.json`, query: { screen_name: "nobody_here", text: "hi" }, creds: { ...DEMO, tokenSecret: "wrong" } });
+    const signed = signLegacyCall({
+      url: `${PROXY}/1/direct_messages/new.json`,
+      query: { screen_name: "nobody_here", text: "hi" },
+      creds: { ...DEMO, tokenSecret: "wrong" },
+    });
     const url = new URL(signed.url);
-    const oauth = Object.fromEntries(/OAuth (.*)/.exec(signed.headers.get("authorization")!)![1]!.split(", ").map((p) => p.split("=").map((v) => decodeURIComponent(v.replace(/"/g, "")))));
+    const oauth = Object.fromEntries(
+      /OAuth (.*)/
+        .exec(signed.headers.get("authorization")!)![1]!
+        .split(", ")
+        .map((p) => p.split("=").map((v) => decodeURIComponent(v.replace(/"/g, "")))),
+    );
     for (const [k, v] of Object.entries(oauth)) url.searchParams.set(k, v as string);
     const res = await h.call(new Request(url, { method: "POST" }));
     const body = await res.json();

@@ -78,7 +78,8 @@ describe("Twitter 1.0 direct_messages/new through the sandbox", () => {
   });
 
   it("reads user=12345 as the id 12345, screen_name=12345 as the name, user_id=12345 as the id", async () => {
-    const recipientOf = async (form: Record<string, string>) => parseXml(await (await send(`${ROUTE}.xml`, { ...form, text: "hi" })).text()).direct_message.recipient_screen_name;
+    const recipientOf = async (form: Record<string, string>) =>
+      parseXml(await (await send(`${ROUTE}.xml`, { ...form, text: "hi" })).text()).direct_message.recipient_screen_name;
     expect(await recipientOf({ user: "12345" })).toBe("noradio");
     expect(await recipientOf({ screen_name: "12345" })).toBe("12345");
     expect(await recipientOf({ user_id: "12345" })).toBe("noradio");

@@ -34,23 +34,34 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
     expect(h.sandbox.stats.events).toEqual([{ id: dm.id_str, sender_id: "776627022", recipient_id: "38895958", text: "hello, tworld. welcome to 1.1." }]);
   });
 
-  for (const upstreamApi of ["v1.1", "v2"] as const) it(`answers with every key of seed 000's example, at every level, each of the seed's type (upstream ${upstreamApi})`, async () => {
-    await h.close();
-    h = await startHarness({ app: { upstreamApi } });
-    const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "theSeanCook", text: "hello, tworld. welcome to 1.1." } }));
-    const dm = await res.json();
-    const seed = JSON.parse(fixture("twitter-1-1/direct_message.json"));
-    // What 1.1 added after the seed was written: the *_id_str twins and the entities' symbols.
-    const added = new Set(["sender_id_str", "recipient_id_str", "symbols"]);
-    const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
-    for (const [ours, theirs, where] of [[dm, seed, "message"], [dm.sender, seed.sender, "sender"], [dm.recipient, seed.recipient, "recipient"], [dm.entities, seed.entities, "entities"]]) {
-      expect(Object.keys(ours).filter((k) => !added.has(k)).sort(), where).toEqual(Object.keys(theirs).sort());
-      for (const k of Object.keys(theirs)) {
-        // A null in either (url, a profile without a time zone) is an empty value, not a change of type.
-        if (theirs[k] !== null && ours[k] !== null) expect(`${where}.${k}: ${kind(ours[k])}`).toBe(`${where}.${k}: ${kind(theirs[k])}`);
+  for (const upstreamApi of ["v1.1", "v2"] as const)
+    it(`answers with every key of seed 000's example, at every level, each of the seed's type (upstream ${upstreamApi})`, async () => {
+      await h.close();
+      h = await startHarness({ app: { upstreamApi } });
+      const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "theSeanCook", text: "hello, tworld. welcome to 1.1." } }));
+      const dm = await res.json();
+      const seed = JSON.parse(fixture("twitter-1-1/direct_message.json"));
+      // What 1.1 added after the seed was written: the *_id_str twins and the entities' symbols.
+      const added = new Set(["sender_id_str", "recipient_id_str", "symbols"]);
+      const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+      for (const [ours, theirs, where] of [
+        [dm, seed, "message"],
+        [dm.sender, seed.sender, "sender"],
+        [dm.recipient, seed.recipient, "recipient"],
+        [dm.entities, seed.entities, "entities"],
+      ]) {
+        expect(
+          Object.keys(ours)
+            .filter((k) => !added.has(k))
+            .sort(),
+          where,
+        ).toEqual(Object.keys(theirs).sort());
+        for (const k of Object.keys(theirs)) {
+          // A null in either (url, a profile without a time zone) is an empty value, not a change of type.
+          if (theirs[k] !== null && ours[k] !== null) expect(`${where}.${k}: ${kind(ours[k])}`).toBe(`${where}.${k}: ${kind(theirs[k])}`);
+        }
       }
-    }
-  });
+    });
 
   it("serves seed 000's form-body request by user_id", async () => {
     const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { user_id: "38895958", text: "Meet me behind the cafeteria after school" } }));
@@ -60,7 +71,7 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
   });
 
   it("verifies and re-signs text with reserved characters, Unicode and emoji, unchanged end to end", async () => {
-    const text = "Hello Ladies + Gentlemen!*'() 100% & more = ümlaut 日本語 🐦‍🔥 \"quoted\" <tag>";
+    const text = 'Hello Ladies + Gentlemen!*\'() 100% & more = ümlaut 日本語 🐦‍🔥 "quoted" <tag>';
     for (const call of [{ form: { screen_name: "dougw", text } }, { query: { screen_name: "dougw", text } }]) {
       const res = await h.call(signLegacyCall({ url: NEW_JSON, ...call }));
       expect(res.status).toBe(200);
@@ -84,7 +95,10 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
     const long = `${"a".repeat(9_999)}🐦`;
     expect((await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: long } }))).status).toBe(200);
     const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: `${long}b` } }));
-    expect(await errorOf(res)).toEqual({ status: 403, body: { errors: [{ code: 354, message: "The text of your direct message is over the max character limit." }] } });
+    expect(await errorOf(res)).toEqual({
+      status: 403,
+      body: { errors: [{ code: 354, message: "The text of your direct message is over the max character limit." }] },
+    });
     expect(h.sandbox.stats.events).toHaveLength(1);
   });
 
@@ -111,14 +125,17 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
 });
 
 describe("Twitter 1.1 errors", () => {
-  
   it("401 code 32 for a bad signature, an unknown consumer or token, a wrong Basic password; nothing is sent", async () => {
     const wrongSecret = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } });
     const unknownConsumer = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, consumerKey: "nope" } });
     const unknownToken = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" }, creds: { ...DEMO, token: "nope" } });
     const tampered = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } });
     const tamperedBody = new Request(tampered, { body: encodePairs({ screen_name: "dougw", text: "y" }) });
-    const basic = new Request(NEW_JSON, { method: "POST", headers: { authorization: `Basic ${btoa("demo:wrong")}`, "content-type": "application/x-www-form-urlencoded" }, body: "screen_name=dougw&text=x" });
+    const basic = new Request(NEW_JSON, {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa("demo:wrong")}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "screen_name=dougw&text=x",
+    });
     for (const req of [wrongSecret, unknownConsumer, unknownToken, tamperedBody, basic]) {
       expect(await errorOf(await h.call(req))).toEqual({ status: 401, body: AUTH_FAILED });
     }
@@ -167,7 +184,10 @@ describe("Twitter 1.1 errors", () => {
   });
 
   it("passes upstream refusals of the send through with their status: 403/151 duplicate, 403/354 too long", async () => {
-    const cases: [number, number][] = [[151, 403], [354, 403]];
+    const cases: [number, number][] = [
+      [151, 403],
+      [354, 403],
+    ];
     for (const [code, status] of cases) {
       h.sandbox.setFault("direct_messages/events/new", { kind: "status", status, body: JSON.stringify({ errors: [{ code, message: `upstream ${code}` }] }) });
       const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } }));
@@ -177,7 +197,11 @@ describe("Twitter 1.1 errors", () => {
 
   it("passes upstream auth codes through as 401: 32 signature, 89 invalid token, 135 timestamp", async () => {
     for (const code of [32, 89, 135]) {
-      h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 401, body: JSON.stringify({ errors: [{ code, message: `upstream ${code}` }] }) });
+      h.sandbox.setFault("direct_messages/events/new", {
+        kind: "status",
+        status: 401,
+        body: JSON.stringify({ errors: [{ code, message: `upstream ${code}` }] }),
+      });
       const res = await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } }));
       expect(await errorOf(res)).toEqual({ status: 401, body: { errors: [{ code, message: `upstream ${code}` }] } });
     }

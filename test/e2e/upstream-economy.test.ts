@@ -48,7 +48,12 @@ describe("users/lookup calls for concurrent DMs to new names, lookups answering 
   it("two callers naming the same 100 new names at once: at most 3 calls, each name looked up once", async () => {
     await start();
     const before = await warmUp(DEMO, SECOND);
-    const res = await burst(names(4000, 100).flatMap((n): [ClientCredentials, string][] => [[DEMO, n], [SECOND, n]]));
+    const res = await burst(
+      names(4000, 100).flatMap((n): [ClientCredentials, string][] => [
+        [DEMO, n],
+        [SECOND, n],
+      ]),
+    );
     expect(res.map((r) => r.status)).toEqual(Array(200).fill(200));
     expect(lookupCalls() - before).toBeLessThanOrEqual(3);
     const looked = h.sandbox.stats.lookups.slice(-(lookupCalls() - before)).flat();
@@ -99,7 +104,11 @@ describe("the upstream's rate limits, kept per token and endpoint", () => {
     const v11 = await send(DEMO, "dougw");
     expect([v11.headers.get("x-rate-limit-limit"), v11.headers.get("x-rate-limit-remaining")]).toEqual(["3", "2"]);
     const v10 = await send(DEMO, "dougw", "/1/direct_messages/new.json");
-    expect([v10.headers.get("X-RateLimit-Limit"), v10.headers.get("X-RateLimit-Remaining"), v10.headers.get("x-rate-limit-remaining")]).toEqual(["3", "1", null]);
+    expect([v10.headers.get("X-RateLimit-Limit"), v10.headers.get("X-RateLimit-Remaining"), v10.headers.get("x-rate-limit-remaining")]).toEqual([
+      "3",
+      "1",
+      null,
+    ]);
     const statusNet = await send(DEMO, "dougw", "/api/direct_messages/new.json");
     expect([statusNet.status, statusNet.headers.get("X-RateLimit-Remaining")]).toEqual([200, "0"]);
     const sends = h.sandbox.stats.calls["direct_messages/events/new"];

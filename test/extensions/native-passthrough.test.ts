@@ -25,7 +25,11 @@ async function recordingFetch(r: Request): Promise<Response> {
 }
 
 function signedJsonPost(body: string, creds: ClientCredentials = DEMO, url = `${PROXY}${EVENTS}`): Request {
-  const oauth = new OAuth({ consumer: { key: creds.consumerKey, secret: creds.consumerSecret }, signature_method: "HMAC-SHA1", hash_function: oauthPackageHash });
+  const oauth = new OAuth({
+    consumer: { key: creds.consumerKey, secret: creds.consumerSecret },
+    signature_method: "HMAC-SHA1",
+    hash_function: oauthPackageHash,
+  });
   const auth = oauth.toHeader(oauth.authorize({ url, method: "POST", data: {} }, { key: creds.token, secret: creds.tokenSecret }));
   return new Request(url, { method: "POST", headers: { authorization: auth.Authorization, "content-type": "application/json" }, body });
 }
@@ -57,13 +61,24 @@ describe("native passthrough: POST /1.1/direct_messages/events/new.json on the p
       },
     });
     expect((await h.call(signedJsonPost(body))).status).toBe(200);
-    expect(h.sandbox.stats.events[0]).toMatchObject({ attachment: { type: "media", media: { id: "77" } }, quick_reply: { type: "options", options: [{ label: "A" }] } });
+    expect(h.sandbox.stats.events[0]).toMatchObject({
+      attachment: { type: "media", media: { id: "77" } },
+      quick_reply: { type: "options", options: [{ label: "A" }] },
+    });
   });
 
   it("passes the upstream's refusal back unchanged, status, body and rate-limit headers", async () => {
     const refused = await h.call(signedJsonPost(SEED_BODY.replace("38895958", "3000000001")));
-    expect([refused.status, await refused.text()]).toEqual([403, JSON.stringify({ errors: [{ code: 150, message: "You cannot send messages to users who are not following you." }] })]);
-    h.sandbox.setFault("direct_messages/events/new", { kind: "status", status: 429, body: '{"errors":[{"code":88,"message":"Rate limit exceeded."}]}', headers: { "x-rate-limit-reset": "123", "content-type": "application/json" } });
+    expect([refused.status, await refused.text()]).toEqual([
+      403,
+      JSON.stringify({ errors: [{ code: 150, message: "You cannot send messages to users who are not following you." }] }),
+    ]);
+    h.sandbox.setFault("direct_messages/events/new", {
+      kind: "status",
+      status: 429,
+      body: '{"errors":[{"code":88,"message":"Rate limit exceeded."}]}',
+      headers: { "x-rate-limit-reset": "123", "content-type": "application/json" },
+    });
     const limited = await h.call(signedJsonPost(SEED_BODY));
     expect([limited.status, limited.headers.get("x-rate-limit-reset"), (await limited.json()).errors[0].code]).toEqual([429, "123", 88]);
   });
@@ -73,14 +88,22 @@ describe("native passthrough: POST /1.1/direct_messages/events/new.json on the p
     expect([wrong.status, await wrong.json()]).toEqual([401, { errors: [{ code: 32, message: "Could not authenticate you." }] }]);
     const none = await h.call(new Request(`${PROXY}${EVENTS}`, { method: "POST", headers: { "content-type": "application/json" }, body: SEED_BODY }));
     expect([none.status, (await none.json()).errors[0].code]).toEqual([400, 215]);
-    const form = await h.call(new Request(`${PROXY}${EVENTS}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "text=x" }));
+    const form = await h.call(
+      new Request(`${PROXY}${EVENTS}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "text=x" }),
+    );
     expect(form.status).toBe(415);
     expect((await h.call(new Request(`${PROXY}${EVENTS}`))).status).toBe(405);
     expect(upstreamCalls).toEqual([]);
   });
 
   it("accepts HTTP Basic from the `basic` section", async () => {
-    const res = await h.call(new Request(`${PROXY}${EVENTS}`, { method: "POST", headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/json" }, body: SEED_BODY }));
+    const res = await h.call(
+      new Request(`${PROXY}${EVENTS}`, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/json" },
+        body: SEED_BODY,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(h.sandbox.stats.events).toHaveLength(1);
   });
@@ -100,10 +123,17 @@ describe("native passthrough: POST /1.1/direct_messages/events/new.json on the p
     const event = fc.record({
       event: fc.record({
         type: fc.constantFrom("message_create", "other"),
-        message_create: fc.record({ target: fc.record({ recipient_id: fc.constantFrom("38895958", "1401881", "3000000002", "999", "x") }), message_data: fc.record({ text }) }, { requiredKeys: [] }),
+        message_create: fc.record(
+          { target: fc.record({ recipient_id: fc.constantFrom("38895958", "1401881", "3000000002", "999", "x") }), message_data: fc.record({ text }) },
+          { requiredKeys: [] },
+        ),
       }),
     });
-    const body = fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.json(), event.map((e) => JSON.stringify(e)));
+    const body = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 60 }),
+      fc.json(),
+      event.map((e) => JSON.stringify(e)),
+    );
     let ok = 0;
     let runs = 0;
     await fc.assert(

@@ -26,7 +26,10 @@ describe.skipIf(shouldSkip(CURL))("the sidecar as `npm start` runs it", () => {
   it("with UPSTREAM_API=v2 runs on the sandbox's v2 endpoints, and its printed curl works as printed", async () => {
     const { output, url } = await startSidecar({ UPSTREAM_API: "v2" });
     expect(output).toContain('"api":"v2"');
-    const curl = output.split("\n").find((l) => l.trim().startsWith("curl "))!.trim();
+    const curl = output
+      .split("\n")
+      .find((l) => l.trim().startsWith("curl "))!
+      .trim();
     const { stdout } = await run("sh", ["-c", `${curl} --silent --show-error`]);
     expect(JSON.parse(stdout)).toMatchObject({ text: "hello from dm-bridge", recipient_screen_name: "theSeanCook", sender_screen_name: "s0c1alm3dia" });
     const quickReply = await run("sh", ["-c", `${readmeQuickReplyCurl(url)} --silent --show-error`]);

@@ -33,7 +33,25 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
     expect(v2.sandbox.stats.lookups).toEqual([["theseancook"], ["776627022"]]);
     expect(v2.sandbox.stats.events).toEqual([{ id: viaV2.id_str, sender_id: "776627022", recipient_id: "38895958", text: "hi" }]);
     expect(Object.keys(viaV2)).toEqual(Object.keys(legacy));
-    const shared = ["id", "id_str", "name", "screen_name", "location", "description", "url", "protected", "followers_count", "friends_count", "listed_count", "created_at", "favourites_count", "verified", "statuses_count", "profile_image_url", "profile_image_url_https"];
+    const shared = [
+      "id",
+      "id_str",
+      "name",
+      "screen_name",
+      "location",
+      "description",
+      "url",
+      "protected",
+      "followers_count",
+      "friends_count",
+      "listed_count",
+      "created_at",
+      "favourites_count",
+      "verified",
+      "statuses_count",
+      "profile_image_url",
+      "profile_image_url_https",
+    ];
     for (const who of ["sender", "recipient"]) {
       const pick = (u: Record<string, unknown>) => Object.fromEntries(shared.map((k) => [k, u[k]]));
       expect(pick(viaV2[who])).toEqual(pick(legacy[who]));
@@ -66,7 +84,10 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
     const unknown = await send(h, { screen_name: "nobody_here_at_all", text: "x" });
     expect([unknown.status, (await unknown.json()).errors[0].code]).toEqual([404, 17]);
     const refused = await send(h, { screen_name: "lonely_heart", text: "x" });
-    expect([refused.status, await refused.json()]).toEqual([403, { errors: [{ code: 150, message: "You cannot send messages to users who are not following you." }] }]);
+    expect([refused.status, await refused.json()]).toEqual([
+      403,
+      { errors: [{ code: 150, message: "You cannot send messages to users who are not following you." }] },
+    ]);
     expect((await send(h, { screen_name: "dougw", text: "1" })).status).toBe(200);
     const limited = await send(h, { screen_name: "dougw", text: "2" });
     expect([limited.status, (await limited.json()).errors[0].code, limited.headers.get("x-rate-limit-remaining")]).toEqual([429, 88, "0"]);
@@ -76,13 +97,23 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
   it("keeps users/show (one name) and users/lookup (many) apart: with the first spent, one name goes to the second", async () => {
     const h = await start("v2");
     const reset = String(Math.floor(Date.now() / 1000) + 600);
-    h.sandbox.setFault("2/users/by/username/:username", { kind: "status", status: 429, body: '{"title":"Too Many Requests","status":429}', headers: { "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset } });
+    h.sandbox.setFault("2/users/by/username/:username", {
+      kind: "status",
+      status: 429,
+      body: '{"title":"Too Many Requests","status":429}',
+      headers: { "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset },
+    });
     expect((await send(h, { screen_name: "theSeanCook", text: "a" })).status).toBe(429);
     const ok = await send(h, { screen_name: "dougw", text: "b" });
     expect(ok.status).toBe(200);
     expect(h.sandbox.stats.calls).toMatchObject({ "2/users/by/username/:username": 1, "2/users/by": 1 });
     expect(h.sandbox.stats.lookups).toContainEqual(["dougw"]);
-    h.sandbox.setFault("2/users/by", { kind: "status", status: 429, body: '{"title":"Too Many Requests","status":429}', headers: { "x-rate-limit-reset": reset } });
+    h.sandbox.setFault("2/users/by", {
+      kind: "status",
+      status: 429,
+      body: '{"title":"Too Many Requests","status":429}',
+      headers: { "x-rate-limit-reset": reset },
+    });
     expect((await send(h, { screen_name: "igudo", text: "c" })).status).toBe(429);
     const calls = { ...h.sandbox.stats.calls };
     const refused = await send(h, { screen_name: "noradio", text: "d" });
@@ -103,7 +134,12 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
   });
 
   it("finds the sender without a one-to-one conversation id: from the token's user id, else from /2/users/me", async () => {
-    const groupAnswer = { kind: "status" as const, status: 201, body: '{"data":{"dm_conversation_id":"1582838650593567012","dm_event_id":"1582838650593567013"}}', headers: { "content-type": "application/json" } };
+    const groupAnswer = {
+      kind: "status" as const,
+      status: 201,
+      body: '{"data":{"dm_conversation_id":"1582838650593567012","dm_event_id":"1582838650593567013"}}',
+      headers: { "content-type": "application/json" },
+    };
     const h = await start("v2");
     h.sandbox.setFault(V2_SEND, groupAnswer, 1);
     const byToken = await (await send(h, { user_id: "38895958", text: "x" })).json();
@@ -114,14 +150,26 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
     const basic = { demo: { password: "demo-password", consumer_key: "demo-consumer-key", token: "opaque-token" } };
     const o = await start("v2", { sandbox: { tokens: opaque.tokens }, app: { credentials: createStaticCredentialStore({ ...opaque, basic }) } });
     o.sandbox.setFault(V2_SEND, groupAnswer, 1);
-    const res = await o.call(new Request(NEW_JSON, { method: "POST", headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/x-www-form-urlencoded" }, body: "user_id=38895958&text=x" }));
+    const res = await o.call(
+      new Request(NEW_JSON, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa("demo:demo-password")}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "user_id=38895958&text=x",
+      }),
+    );
     expect((await res.json()).sender_id_str).toBe("776627022");
     expect(o.sandbox.stats.calls["2/users/me"]).toBe(1);
   });
 
   it("works for an unmodified legacy library (twitter 1.7.1) with the proxy in v2 mode", async () => {
     const h = await start("v2", { listen: true });
-    const client = new Twitter({ consumer_key: DEMO.consumerKey, consumer_secret: DEMO.consumerSecret, access_token_key: DEMO.token, access_token_secret: DEMO.tokenSecret, rest_base: `${h.proxyUrl}/1.1` });
+    const client = new Twitter({
+      consumer_key: DEMO.consumerKey,
+      consumer_secret: DEMO.consumerSecret,
+      access_token_key: DEMO.token,
+      access_token_secret: DEMO.tokenSecret,
+      rest_base: `${h.proxyUrl}/1.1`,
+    });
     const dm = await client.post("direct_messages/new", { screen_name: "igudo", text: "via v2" });
     expect(dm).toMatchObject({ text: "via v2", recipient_screen_name: "igudo", sender_screen_name: "s0c1alm3dia", id_str: h.sandbox.stats.events[0]!.id });
   });
@@ -160,7 +208,10 @@ describe("v2 mapping", () => {
   it("reads v2 problem documents: a 403 about the app is not a recipient's refusal", () => {
     const of = (status: number, body: unknown) => toV2Error(new Response(null, { status }), body);
     expect(of(403, { type: "about:blank", status: 403 }).kind).toBe("recipient_refused");
-    expect(of(403, { type: "https://api.twitter.com/2/problems/client-forbidden", detail: "attach a project" })).toMatchObject({ kind: "upstream_error", detail: { upstreamStatus: 403, xMessage: "attach a project" } });
+    expect(of(403, { type: "https://api.twitter.com/2/problems/client-forbidden", detail: "attach a project" })).toMatchObject({
+      kind: "upstream_error",
+      detail: { upstreamStatus: 403, xMessage: "attach a project" },
+    });
     expect(of(401, {}).kind).toBe("auth_invalid");
     expect(of(400, { type: "https://api.twitter.com/2/problems/resource-not-found" }).kind).toBe("recipient_not_found");
   });

@@ -23,8 +23,10 @@ export interface ErrorCase {
 
 const FORM = "application/x-www-form-urlencoded";
 const withQuery = (url: string, q: Record<string, string>) => `${url}?${encodePairs(q)}`;
-const signed = (form: Record<string, string>, extra: Partial<Parameters<typeof signLegacyCall>[0]> = {}) => (url: string, query: Record<string, string>) =>
-  signLegacyCall({ url, query, form, ...extra });
+const signed =
+  (form: Record<string, string>, extra: Partial<Parameters<typeof signLegacyCall>[0]> = {}) =>
+  (url: string, query: Record<string, string>) =>
+    signLegacyCall({ url, query, form, ...extra });
 const SEND = { user: "dougw", text: "hello" };
 
 export const ERROR_CASES: readonly ErrorCase[] = [
@@ -55,7 +57,11 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   {
     name: "the same text twice (X code 151)",
     kind: "duplicate",
-    fault: { kind: "status", status: 403, body: JSON.stringify({ errors: [{ code: 151, message: "There was an error sending your message: Whoops! You already said that." }] }) },
+    fault: {
+      kind: "status",
+      status: 403,
+      body: JSON.stringify({ errors: [{ code: 151, message: "There was an error sending your message: Whoops! You already said that." }] }),
+    },
     request: signed(SEND),
   },
   { name: "the sender's daily limit", kind: "rate_limited", sandbox: { dailyLimitPerUser: 0 }, request: signed(SEND) },

@@ -47,7 +47,20 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   let child: ChildProcess | undefined;
   const tls = options.tls;
   const listen = tls
-    ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.certFile, "--tls-key-file", tls.keyFile, "--tls-ca-cert-file", tls.certFile, "--tls-auth-clients", "no"]
+    ? [
+        "--port",
+        "0",
+        "--tls-port",
+        String(port),
+        "--tls-cert-file",
+        tls.certFile,
+        "--tls-key-file",
+        tls.keyFile,
+        "--tls-ca-cert-file",
+        tls.certFile,
+        "--tls-auth-clients",
+        "no",
+      ]
     : ["--port", String(port)];
   const args = [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"];
   if (options.user) args.push("--user", options.user, "on", `>${options.password ?? ""}`, "~*", "&*", "+@all", "--user", "default", "off");

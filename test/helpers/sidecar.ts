@@ -57,4 +57,3 @@ export function startSidecar(env: Record<string, string>, command = [process.exe
     void exited.then(({ code }) => reject(new Error(`exited ${code}: ${output}`)));
   });
 }
-

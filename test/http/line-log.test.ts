@@ -5,14 +5,23 @@ describe("createLineLog", () => {
   it("writes the lines of one turn together, once, each a JSON object stamped with the time, in order", () => {
     const writes: string[] = [];
     const scheduled: (() => void)[] = [];
-    const { log } = createLineLog((t) => writes.push(t), (f) => scheduled.push(f), () => Date.UTC(2026, 10, 25, 12, 0, 0));
+    const { log } = createLineLog(
+      (t) => writes.push(t),
+      (f) => scheduled.push(f),
+      () => Date.UTC(2026, 10, 25, 12, 0, 0),
+    );
     log({ id: "a", status: 200 });
     log({ id: "b", status: 401, error: "auth_invalid" });
     expect(writes).toEqual([]);
     expect(scheduled).toHaveLength(1);
     scheduled.shift()!();
     expect(writes).toHaveLength(1);
-    expect(writes[0]!.split("\n").filter(Boolean).map((l) => JSON.parse(l))).toEqual([
+    expect(
+      writes[0]!
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { t: "2026-11-25T12:00:00.000Z", id: "a", status: 200 },
       { t: "2026-11-25T12:00:00.000Z", id: "b", status: 401, error: "auth_invalid" },
     ]);
@@ -22,7 +31,11 @@ describe("createLineLog", () => {
 
   it("flush writes what is pending at once and nothing when nothing is", () => {
     const writes: string[] = [];
-    const { log, flush } = createLineLog((t) => writes.push(t), () => {}, () => 0);
+    const { log, flush } = createLineLog(
+      (t) => writes.push(t),
+      () => {},
+      () => 0,
+    );
     flush();
     log({ event: "ready" });
     flush();

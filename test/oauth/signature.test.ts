@@ -42,7 +42,11 @@ describe("OAuth 1.0a signatures", () => {
   });
 
   it("signs every occurrence of a repeated parameter, sorted by value", () => {
-    const base = buildBaseString("GET", "http://h/p", [["a", "2"], ["a", "1"], ["b", ""]]);
+    const base = buildBaseString("GET", "http://h/p", [
+      ["a", "2"],
+      ["a", "1"],
+      ["b", ""],
+    ]);
     expect(base).toBe("GET&http%3A%2F%2Fh%2Fp&a%3D1%26a%3D2%26b%3D");
   });
 
@@ -59,9 +63,15 @@ describe("OAuth 1.0a signatures", () => {
   });
 
   it("parses what it builds, and refuses malformed headers", () => {
-    const params: Param[] = [["oauth_consumer_key", "a b"], ["oauth_signature", "x/y+z="]];
+    const params: Param[] = [
+      ["oauth_consumer_key", "a b"],
+      ["oauth_signature", "x/y+z="],
+    ];
     expect(parseOAuthHeader(buildOAuthHeader(params))).toEqual(params);
-    expect(parseOAuthHeader('OAuth realm="x", oauth_token="t"')).toEqual([["realm", "x"], ["oauth_token", "t"]]);
+    expect(parseOAuthHeader('OAuth realm="x", oauth_token="t"')).toEqual([
+      ["realm", "x"],
+      ["oauth_token", "t"],
+    ]);
     expect(parseOAuthHeader("Bearer abc")).toBeUndefined();
     expect(parseOAuthHeader('OAuth oauth_token="unterminated')).toBeUndefined();
     expect(parseOAuthHeader('OAuth oauth_token="%E0%A4%A"')).toBeUndefined();
@@ -85,10 +95,14 @@ describe("percentEncode and the random id pool", () => {
 
   it("cuts distinct 32-hex-digit ids from one block, refilling it when used up", () => {
     let fills = 0;
-    const next = createRandomIdPool((b) => {
-      fills++;
-      for (let i = 0; i < b.length; i++) b[i] = (i * 7 + fills * 13) & 0xff;
-    }, 16, 4);
+    const next = createRandomIdPool(
+      (b) => {
+        fills++;
+        for (let i = 0; i < b.length; i++) b[i] = (i * 7 + fills * 13) & 0xff;
+      },
+      16,
+      4,
+    );
     const ids = Array.from({ length: 9 }, () => next());
     expect(fills).toBe(3);
     expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);

@@ -39,12 +39,23 @@ describe("every dialect's parser, on random and hostile parameters", () => {
     const anyKind = fc.constantFrom(...ERROR_KINDS);
     for (const dialect of DIALECTS) {
       fc.assert(
-        fc.property(anyKind, fc.option(fc.integer()), fc.option(fc.string()), fc.option(fc.integer({ min: 100, max: 999 })), fc.constantFrom("json", "xml"), printable, (kind, xCode, xMessage, upstreamStatus, format, requestPath) => {
-          const r = dialect.renderError(new BridgeError(kind, { xCode: xCode ?? undefined, xMessage: xMessage ?? undefined, upstreamStatus: upstreamStatus ?? undefined }), { format, requestPath });
-          expect(r.status).toBeGreaterThanOrEqual(400);
-          expect(r.status).toBeLessThanOrEqual(599);
-          expect(r.body.length).toBeGreaterThan(0);
-        }),
+        fc.property(
+          anyKind,
+          fc.option(fc.integer()),
+          fc.option(fc.string()),
+          fc.option(fc.integer({ min: 100, max: 999 })),
+          fc.constantFrom("json", "xml"),
+          printable,
+          (kind, xCode, xMessage, upstreamStatus, format, requestPath) => {
+            const r = dialect.renderError(
+              new BridgeError(kind, { xCode: xCode ?? undefined, xMessage: xMessage ?? undefined, upstreamStatus: upstreamStatus ?? undefined }),
+              { format, requestPath },
+            );
+            expect(r.status).toBeGreaterThanOrEqual(400);
+            expect(r.status).toBeLessThanOrEqual(599);
+            expect(r.body.length).toBeGreaterThan(0);
+          },
+        ),
         { numRuns: 500 },
       );
     }
@@ -63,9 +74,12 @@ describe("the whole app, on random and hostile requests", () => {
     printable,
     printable.map((s) => `OAuth ${s}`),
     fc.base64String({ maxLength: 40 }).map((s) => `Basic ${s}`),
-    fc.tuple(printable, printable).map(([sig, nonce]) =>
-      `OAuth oauth_consumer_key="${DEMO.consumerKey}", oauth_token="${DEMO.token}", oauth_nonce="${encodeURIComponent(nonce)}", oauth_signature_method="HMAC-SHA1", oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_version="1.0", oauth_signature="${encodeURIComponent(sig)}"`,
-    ),
+    fc
+      .tuple(printable, printable)
+      .map(
+        ([sig, nonce]) =>
+          `OAuth oauth_consumer_key="${DEMO.consumerKey}", oauth_token="${DEMO.token}", oauth_nonce="${encodeURIComponent(nonce)}", oauth_signature_method="HMAC-SHA1", oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_version="1.0", oauth_signature="${encodeURIComponent(sig)}"`,
+      ),
   );
   const anyBody = fc.oneof(
     fc.constant(undefined),
@@ -75,7 +89,11 @@ describe("the whole app, on random and hostile requests", () => {
   );
   const anyRequest = fc.record({
     method: fc.constantFrom("POST", "POST", "POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS"),
-    path: fc.oneof(fc.constantFrom(...ROUTES), fc.constantFrom(...ROUTES).chain((r) => printable.map((s) => r + encodeURI(s))), printable.map((s) => `/${encodeURI(s)}`)),
+    path: fc.oneof(
+      fc.constantFrom(...ROUTES),
+      fc.constantFrom(...ROUTES).chain((r) => printable.map((s) => r + encodeURI(s))),
+      printable.map((s) => `/${encodeURI(s)}`),
+    ),
     query: fc.option(printable.map((s) => `?${s.replace(/#/g, "")}`)),
     authorization: anyAuthorization,
     contentType: fc.constantFrom(undefined, "application/x-www-form-urlencoded", "application/json", "multipart/form-data; boundary=x", "text/plain"),
@@ -99,7 +117,11 @@ describe("the whole app, on random and hostile requests", () => {
   });
 
   it("with a valid signature and random parameters, on every dialect's routes: 200 means exactly one send, anything else none", async () => {
-    const anyForm = fc.dictionary(fc.constantFrom("user", "user_id", "screen_name", "text", "source", "junk"), fc.oneof(fc.string({ unit: "grapheme", maxLength: 20 }), fc.constantFrom("dougw", "12345", "1855000000000000999", "future_user", "lonely_heart", "")), { maxKeys: 4 });
+    const anyForm = fc.dictionary(
+      fc.constantFrom("user", "user_id", "screen_name", "text", "source", "junk"),
+      fc.oneof(fc.string({ unit: "grapheme", maxLength: 20 }), fc.constantFrom("dougw", "12345", "1855000000000000999", "future_user", "lonely_heart", "")),
+      { maxKeys: 4 },
+    );
     await fc.assert(
       fc.asyncProperty(anyForm, fc.boolean(), fc.constantFrom(...ROUTES), async (params, inQuery, route) => {
         const before = h.sandbox.stats.events.length;

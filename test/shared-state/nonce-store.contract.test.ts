@@ -8,7 +8,9 @@ for (const subject of subjects()) {
     afterAll(() => subject.close());
 
     it("accepts a key once, then refuses it at either replica", async () => {
-      const { nonces: [a, b] } = await subject.replicas(START);
+      const {
+        nonces: [a, b],
+      } = await subject.replicas(START);
       expect(await a.remember("ck\ntok\nnonce-1\n1795000000", 60_000)).toBe(true);
       expect(await a.remember("ck\ntok\nnonce-1\n1795000000", 60_000)).toBe(false);
       expect(await b.remember("ck\ntok\nnonce-1\n1795000000", 60_000)).toBe(false);
@@ -26,7 +28,10 @@ for (const subject of subjects()) {
     });
 
     it("holds a key for its window and forgets it after", async () => {
-      const { nonces: [a, b], wait } = await subject.replicas(START);
+      const {
+        nonces: [a, b],
+        wait,
+      } = await subject.replicas(START);
       expect(await a.remember("short", 1_000)).toBe(true);
       expect(await b.remember("short", 1_000)).toBe(false);
       // The memory store keeps whole seconds, rounded up: gone within two.

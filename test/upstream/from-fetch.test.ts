@@ -15,10 +15,12 @@ describe("fromFetch", () => {
     const seen: string[] = [];
     server = createServer((req, res) => {
       let body = "";
-      req.on("data", (c) => (body += c)).on("end", () => {
-        seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${body}`);
-        if (req.url !== "/hang") res.writeHead(200, { "content-type": "application/json" }).end('{"id_str":"1"}');
-      });
+      req
+        .on("data", (c) => (body += c))
+        .on("end", () => {
+          seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${body}`);
+          if (req.url !== "/hang") res.writeHead(200, { "content-type": "application/json" }).end('{"id_str":"1"}');
+        });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -98,7 +98,14 @@ describe("XApi.sendMessage against the sandbox upstream: the same sent message f
     const answer = await send(create(options()), `via ${api}`);
     const recorded = upstream.sandbox.stats.events.at(-1)!;
     expect(answer.status).toBe(status);
-    expect(answer.message).toEqual({ id: recorded.id, createdAtMs: now, senderId: "776627022", recipientId: "38895958", text: `via ${api}`, entities: EMPTY_ENTITIES });
+    expect(answer.message).toEqual({
+      id: recorded.id,
+      createdAtMs: now,
+      senderId: "776627022",
+      recipientId: "38895958",
+      text: `via ${api}`,
+      entities: EMPTY_ENTITIES,
+    });
     expect(answer.headers).toEqual(quotaHeaders());
   });
 

@@ -26,14 +26,20 @@ describe("createUndiciFetch", () => {
     const seen: string[] = [];
     const up = await listen((req, res) => {
       let body = "";
-      req.on("data", (c) => (body += c)).on("end", () => {
-        seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${req.headers["content-length"]} ${body}`);
-        res.writeHead(200, { "content-type": "application/json", "x-rate-limit-remaining": "7" }).end('{"ok":"ü"}');
-      });
+      req
+        .on("data", (c) => (body += c))
+        .on("end", () => {
+          seen.push(`${req.method} ${req.url} ${req.headers.authorization} ${req.headers["content-length"]} ${body}`);
+          res.writeHead(200, { "content-type": "application/json", "x-rate-limit-remaining": "7" }).end('{"ok":"ü"}');
+        });
     });
     client = createUndiciFetch();
     for (let i = 0; i < 20; i++) {
-      const answer = await fetchUpstreamJson(client, { method: "POST", url: `${up.url}/x?i=${i}`, headers: { authorization: "OAuth a" }, body: '{"t":"é"}' }, 1_000);
+      const answer = await fetchUpstreamJson(
+        client,
+        { method: "POST", url: `${up.url}/x?i=${i}`, headers: { authorization: "OAuth a" }, body: '{"t":"é"}' },
+        1_000,
+      );
       expect(answer).toEqual({ status: 200, json: { ok: "ü" }, headers: { "x-rate-limit-remaining": "7" } });
     }
     expect(seen[19]).toBe('POST /x?i=19 OAuth a 10 {"t":"é"}');
@@ -97,7 +103,11 @@ describe("createUndiciFetch", () => {
     const post = (path: string) => fetchUpstreamJson(client, { method: "POST", url: `${up.url}${path}`, headers: {}, body: "{}" }, 1_000);
     expect(await post("/continue")).toEqual({ status: 200, json: { url: "/continue" }, headers: {} });
     expect(await post("/hints")).toEqual({ status: 200, json: { url: "/hints" }, headers: {} });
-    expect(await fetchUpstreamJson(client, { method: "GET", url: `${up.url}/get`, headers: {} }, 1_000)).toEqual({ status: 200, json: { url: "/get" }, headers: {} });
+    expect(await fetchUpstreamJson(client, { method: "GET", url: `${up.url}/get`, headers: {} }, 1_000)).toEqual({
+      status: 200,
+      json: { url: "/get" },
+      headers: {},
+    });
     expect(await post("/split")).toEqual({ status: 200, json: { split: true }, headers: {} });
     for (let i = 0; i < 5; i++) expect((await post(`/again${i}`)).status).toBe(200);
     expect(posts).toBe(8);
@@ -124,7 +134,10 @@ describe("createUndiciFetch", () => {
   });
 
   it("splits a canonical URL into origin and path", () => {
-    expect(splitUrl("http://127.0.0.1:8080/1.1/users/lookup.json?screen_name=a")).toEqual({ origin: "http://127.0.0.1:8080", path: "/1.1/users/lookup.json?screen_name=a" });
+    expect(splitUrl("http://127.0.0.1:8080/1.1/users/lookup.json?screen_name=a")).toEqual({
+      origin: "http://127.0.0.1:8080",
+      path: "/1.1/users/lookup.json?screen_name=a",
+    });
     expect(splitUrl("https://api.x.com/")).toEqual({ origin: "https://api.x.com", path: "/" });
   });
 

@@ -34,10 +34,26 @@ describe("the upstream deadline", () => {
 
   it("answers 504 once, whatever the client does when told to abort or after the deadline", async () => {
     const outcomes: string[] = [];
-    const kindOf = (p: Promise<unknown>) => p.then(() => "answered", (e: { kind?: string }) => e.kind ?? String(e));
+    const kindOf = (p: Promise<unknown>) =>
+      p.then(
+        () => "answered",
+        (e: { kind?: string }) => e.kind ?? String(e),
+      );
     // A client whose abort throws, one that rejects late, and one that answers late: each is a timeout, settled once.
-    const throwingAbort: FetchLike = (r) => new Promise((_, reject) => r.deadline.onExpire(() => { setTimeout(() => reject(new Error("late")), 10); throw new Error("abort failed"); }));
-    const lateAnswer: FetchLike = () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, ok: true, headers: { get: () => null }, text: async () => "{}", arrayBuffer: async () => new ArrayBuffer(0) }), 80));
+    const throwingAbort: FetchLike = (r) =>
+      new Promise((_, reject) =>
+        r.deadline.onExpire(() => {
+          setTimeout(() => reject(new Error("late")), 10);
+          throw new Error("abort failed");
+        }),
+      );
+    const lateAnswer: FetchLike = () =>
+      new Promise((resolve) =>
+        setTimeout(
+          () => resolve({ status: 200, ok: true, headers: { get: () => null }, text: async () => "{}", arrayBuffer: async () => new ArrayBuffer(0) }),
+          80,
+        ),
+      );
     for (const f of [throwingAbort, lateAnswer]) outcomes.push(await kindOf(fetchWithDeadline(f, { method: "GET", url, headers: {} }, 30, (r) => r.text())));
     // A client that throws before it returns a promise is a connection failure, not a crash.
     const throwsAtOnce: FetchLike = () => {

@@ -47,7 +47,11 @@ describe("lookup batching", () => {
     const f = fakeLookup({ ann: "1", bob: "2" });
     const s = manualSchedule();
     const lookupOne = createLookupBatcher({ lookup: f.lookup, windowMs: 5, schedule: s.schedule, now: s.now });
-    const pending = Promise.all([lookupOne(creds("t"), "screen_name", "ann"), lookupOne(creds("t"), "screen_name", "bob"), lookupOne(creds("t"), "screen_name", "ann")]);
+    const pending = Promise.all([
+      lookupOne(creds("t"), "screen_name", "ann"),
+      lookupOne(creds("t"), "screen_name", "bob"),
+      lookupOne(creds("t"), "screen_name", "ann"),
+    ]);
     s.fire();
     expect((await pending).map((u) => u?.id_str)).toEqual(["1", "2", "1"]);
     expect(f.calls).toEqual([{ token: "t", by: "screen_name", values: ["ann", "bob"] }]);
@@ -141,9 +145,16 @@ function slowLookup(time: ReturnType<typeof virtualTime>, delayMs: number, refus
 }
 
 /** Each caller's values, asked one after another `everyMs` apart (callers interleaved), as requests arrive. */
-function arrive(time: ReturnType<typeof virtualTime>, lookupOne: ReturnType<typeof createLookupBatcher>, asks: [token: string, value: string][], everyMs: number) {
+function arrive(
+  time: ReturnType<typeof virtualTime>,
+  lookupOne: ReturnType<typeof createLookupBatcher>,
+  asks: [token: string, value: string][],
+  everyMs: number,
+) {
   return asks.map(([token, value], i) => {
-    const answer = new Promise<XUser | undefined>((resolve, reject) => time.schedule(() => lookupOne(creds(token), "screen_name", value).then(resolve, reject), i * everyMs));
+    const answer = new Promise<XUser | undefined>((resolve, reject) =>
+      time.schedule(() => lookupOne(creds(token), "screen_name", value).then(resolve, reject), i * everyMs),
+    );
     // Looked at once time has run; marked handled so that a rejection before then is not reported as unhandled.
     answer.catch(() => {});
     return answer;
@@ -173,7 +184,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
 
   it("a value that comes within a pause after a burst's call waits with it; after the pause, a lone one waits the window", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const burst = arrive(time, lookupOne, names(0, 10).map((n) => ["a", n]), 0.1);
+    const burst = arrive(
+      time,
+      lookupOne,
+      names(0, 10).map((n) => ["a", n]),
+      0.1,
+    );
     await time.runUntil(150);
     const inPause = lookupOne(creds("a"), "screen_name", "load_10");
     await time.runUntil(1_000);
@@ -190,7 +206,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
 
   it("200 names arriving in a steady stream over 40 ms from one caller: two full calls", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, names(0, 200).map((n) => ["a", n]), 0.2);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 200).map((n) => ["a", n]),
+      0.2,
+    );
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 200));
     // Each hundredth name completes a call, which goes at once.
@@ -203,7 +224,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   it("names that arrive while a call is in flight wait for it, then go together once their stream pauses", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
     // One every 5 ms, more than the window apart: without a call in flight, each would go alone.
-    const answers = arrive(time, lookupOne, names(0, 17).map((n) => ["a", n]), 5);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 17).map((n) => ["a", n]),
+      5,
+    );
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
     // The first call answers at 82; the last name came at 80, and 100 ms without another end the stream.
@@ -217,7 +243,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     const time = virtualTime();
     const up = slowLookup(time, LOOKUP_MS);
     const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, maxWaitMs: 300, schedule: time.schedule, now: time.now });
-    const answers = arrive(time, lookupOne, names(0, 80).map((n) => ["a", n]), 5);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 80).map((n) => ["a", n]),
+      5,
+    );
     await time.runUntil(2_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
     // 16 came during the first call: a burst. The name that came at 5 ms goes at 305 with the 60 after it; the
@@ -231,7 +262,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
 
   it("values that come while a call is in flight, too few for a burst, go together as soon as it answers", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, names(0, 5).map((n) => ["a", n]), 20);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 5).map((n) => ["a", n]),
+      20,
+    );
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
     expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
@@ -242,7 +278,12 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
 
   it("1,000 names from two callers arriving over 100 ms: no more calls than 14", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, names(0, 1000).map((n, i) => [i % 2 ? "b" : "a", n]), 0.1);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 1000).map((n, i) => [i % 2 ? "b" : "a", n]),
+      0.1,
+    );
     await time.runUntil(2_000);
     expect((await Promise.all(answers)).every((u, i) => u?.screen_name === `load_${i}`)).toBe(true);
     expect(up.calls.length).toBeLessThanOrEqual(14);
@@ -251,7 +292,15 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
 
   it("two callers naming the same 100 names at once: the second joins the first's calls", async () => {
     const { time, up, lookupOne } = batcherWithSlowLookup();
-    const answers = arrive(time, lookupOne, names(0, 100).flatMap((n): [string, string][] => [["a", n], ["b", n]]), 0.1);
+    const answers = arrive(
+      time,
+      lookupOne,
+      names(0, 100).flatMap((n): [string, string][] => [
+        ["a", n],
+        ["b", n],
+      ]),
+      0.1,
+    );
     await time.runUntil(1_000);
     expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual(names(0, 100).flatMap((n) => [n, n]));
     expect(up.calls.length).toBeLessThanOrEqual(3);
@@ -264,7 +313,16 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   ] as const) {
     it(`never hands one caller's failure, ${what}, to another caller who joined its call`, async () => {
       const { time, up, lookupOne } = batcherWithSlowLookup({ a: failure });
-      const answers = arrive(time, lookupOne, names(0, 10).flatMap((n): [string, string][] => [["a", n], ["b", n], ["c", n]]), 0.05);
+      const answers = arrive(
+        time,
+        lookupOne,
+        names(0, 10).flatMap((n): [string, string][] => [
+          ["a", n],
+          ["b", n],
+          ["c", n],
+        ]),
+        0.05,
+      );
       await time.runUntil(1_000);
       const settled = await Promise.allSettled(answers);
       expect(settled.filter((_, i) => i % 3 === 0).every((s) => s.status === "rejected" && s.reason === failure)).toBe(true);
@@ -280,7 +338,15 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
   it("shares a failure of the upstream itself (a timeout) with everyone who waited on the call", async () => {
     const timeout = new BridgeError("upstream_timeout");
     const { time, up, lookupOne } = batcherWithSlowLookup({ a: timeout });
-    const answers = arrive(time, lookupOne, [["a", "load_1"], ["b", "load_1"]], 0.1);
+    const answers = arrive(
+      time,
+      lookupOne,
+      [
+        ["a", "load_1"],
+        ["b", "load_1"],
+      ],
+      0.1,
+    );
     await time.runUntil(1_000);
     expect((await Promise.allSettled(answers)).map((s) => s.status === "rejected" && s.reason)).toEqual([timeout, timeout]);
     expect(up.calls).toHaveLength(1);
@@ -291,8 +357,22 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     const limited = new BridgeError("rate_limited", { xCode: 88 });
     let spent = false;
     const up = slowLookup(time, LOOKUP_MS);
-    const lookupOne = createLookupBatcher({ lookup: up.lookup, windowMs: 2, schedule: time.schedule, now: time.now, refusal: (c) => (spent && c.token === "a" ? limited : undefined) });
-    const first = arrive(time, lookupOne, [["a", "load_1"], ["a", "load_2"]], 10);
+    const lookupOne = createLookupBatcher({
+      lookup: up.lookup,
+      windowMs: 2,
+      schedule: time.schedule,
+      now: time.now,
+      refusal: (c) => (spent && c.token === "a" ? limited : undefined),
+    });
+    const first = arrive(
+      time,
+      lookupOne,
+      [
+        ["a", "load_1"],
+        ["a", "load_2"],
+      ],
+      10,
+    );
     await time.runUntil(5);
     spent = true;
     await time.runUntil(1_000);

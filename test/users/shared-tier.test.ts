@@ -23,7 +23,9 @@ function countingLookup() {
   const calls: string[][] = [];
   const lookup = async (_c: OAuthCredentials, _by: string, values: readonly string[]) => {
     calls.push([...values]);
-    return values.filter((v) => v !== "ghost").map((v) => ({ id: 1e10 + 7, id_str: "10000000007", name: v, screen_name: "Kate", status: { id: 1 } }) as unknown as XUser);
+    return values
+      .filter((v) => v !== "ghost")
+      .map((v) => ({ id: 1e10 + 7, id_str: "10000000007", name: v, screen_name: "Kate", status: { id: 1 } }) as unknown as XUser);
   };
   return { calls, lookup };
 }

@@ -50,7 +50,10 @@ describe("the directory's observer", () => {
     const lookup = async (_c: OAuthCredentials, _by: LookupBy, values: readonly string[]): Promise<XUser[]> =>
       values.filter((v) => v === "ann").map(() => ({ ...ann }));
     const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, observer);
-    await Promise.allSettled([users.resolve({ by: "screen_name", value: "ann" }, creds("a")), users.resolve({ by: "screen_name", value: "ghost" }, creds("a"))]);
+    await Promise.allSettled([
+      users.resolve({ by: "screen_name", value: "ann" }, creds("a")),
+      users.resolve({ by: "screen_name", value: "ghost" }, creds("a")),
+    ]);
     expect(events).toEqual(["miss", "miss", "sent:2"]);
     events.length = 0;
     await users.resolve({ by: "screen_name", value: "Ann" }, creds("b"));
@@ -64,7 +67,9 @@ describe("the directory's observer", () => {
     const lookup = async (): Promise<XUser[]> => (calls++, [{ ...ann }]);
     const limited = new BridgeError("rate_limited", { xCode: 88 });
     let spent = false;
-    const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, undefined, (c) => (spent && c.token === "a" ? limited : undefined));
+    const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, undefined, (c) =>
+      spent && c.token === "a" ? limited : undefined,
+    );
     await users.resolve({ by: "screen_name", value: "ann" }, creds("a"));
     spent = true;
     expect((await users.resolve({ by: "screen_name", value: "ann" }, creds("a"))).id_str).toBe("1");

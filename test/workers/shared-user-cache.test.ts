@@ -16,8 +16,16 @@ describe("the user cache's shared tier on DM_BRIDGE_KV", () => {
   it("keeps the writes a request started after its answer, so the name and profile land in KV", async () => {
     const res = await env.KV_WORKER_A.fetch(await signWebLegacyCall({ url: NEW_JSON, form: { screen_name: "IGUDO", text: "cache me" } }));
     expect(res.status).toBe(200);
-    expect(await eventually(() => env.SHARED_KV.get("user-cache:n:igudo"), (v) => v !== null)).toBe("7004322");
-    const profile = await eventually(() => env.SHARED_KV.get("user-cache:u:7004322"), (v) => v !== null);
+    expect(
+      await eventually(
+        () => env.SHARED_KV.get("user-cache:n:igudo"),
+        (v) => v !== null,
+      ),
+    ).toBe("7004322");
+    const profile = await eventually(
+      () => env.SHARED_KV.get("user-cache:u:7004322"),
+      (v) => v !== null,
+    );
     expect(JSON.parse(profile!)).toMatchObject({ id_str: "7004322", screen_name: "igudo" });
   });
 

@@ -69,7 +69,9 @@ describe("XML dialects from the deployed bundle", () => {
 describe("XML error documents from the deployed bundle", () => {
   it("Twitter 1.0: 401 with a Basic challenge and <hash><request/><error/></hash>", async () => {
     const path = "/1/direct_messages/new.xml";
-    const res = await worker.fetch(await signWebLegacyCall({ url: PROXY + path, form: { user: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } }));
+    const res = await worker.fetch(
+      await signWebLegacyCall({ url: PROXY + path, form: { user: "dougw", text: "x" }, creds: { ...DEMO, tokenSecret: "guess" } }),
+    );
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Basic realm="/);
     const xml = await xmlOf(res);
@@ -77,7 +79,7 @@ describe("XML error documents from the deployed bundle", () => {
     expect(parseXml(xml).hash).toEqual({ request: path, error: "Could not authenticate you." });
   });
 
-  it("StatusNet: 406 \"No message text!\"", async () => {
+  it('StatusNet: 406 "No message text!"', async () => {
     const path = "/api/direct_messages/new.xml";
     const res = await worker.fetch(await signWebLegacyCall({ url: PROXY + path, form: { user: "dougw" } }));
     expect(res.status).toBe(406);
