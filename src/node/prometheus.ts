@@ -68,24 +68,31 @@ export function createPrometheusMetrics() {
     cache.inc({ result, tier }, 0);
   lookups.inc(0);
 
+  const requestCount = childrenOf((dialect, format, status) => requests.labels(dialect, format, status));
+  const requestTime = childrenOf((dialect) => requestSeconds.labels(dialect));
+  const upstreamCount = childrenOf((endpoint, status) => upstream.labels(endpoint, status));
+  const upstreamTime = childrenOf((endpoint) => upstreamSeconds.labels(endpoint));
+  const cacheHits = { memory: cache.labels("hit", "memory"), shared: cache.labels("hit", "shared") };
+  const cacheMisses = cache.labels("miss", "none");
+
   const observer: AppObserver = {
     requestStarted: () => inFlight.inc(),
     requestEnded(labels, seconds) {
       inFlight.dec();
-      requests.inc({ dialect: labels.dialect, format: labels.format, status: String(labels.status) });
-      requestSeconds.observe({ dialect: labels.dialect }, seconds);
+      requestCount(labels.dialect, labels.format, String(labels.status)).inc();
+      requestTime(labels.dialect).observe(seconds);
     },
     refused: (reason) => refusals.inc({ reason }),
     upstreamCall(endpoint: UpstreamEndpoint, status, seconds) {
-      upstream.inc({ endpoint, status });
-      upstreamSeconds.observe({ endpoint }, seconds);
+      upstreamCount(endpoint, status).inc();
+      upstreamTime(endpoint).observe(seconds);
     },
     lookupSent(names) {
       lookups.inc();
       lookupNames.observe(names);
     },
-    cacheHit: (tier) => cache.inc({ result: "hit", tier }),
-    cacheMiss: () => cache.inc({ result: "miss", tier: "none" }),
+    cacheHit: (tier) => cacheHits[tier].inc(),
+    cacheMiss: () => cacheMisses.inc(),
   };
 
   /** One scrape: this process's registry, or every worker's summed by the primary when running as a cluster. */
@@ -100,6 +107,21 @@ export function createPrometheusMetrics() {
     AggregatorRegistry.setRegistries([registry]);
   }
   return { observer, render };
+}
+
+/**
+ * One child metric per label set, made on first use and kept: prom-client otherwise sorts and hashes the label
+ * object on every count, which the hot path pays for each request and each upstream call. The label sets are
+ * bounded (dialects, formats, statuses, endpoints).
+ */
+function childrenOf<T>(make: (...values: string[]) => T): (...values: string[]) => T {
+  const children = new Map<string, T>();
+  return (...values) => {
+    const key = values.join("\n");
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = make(...values)));
+    return child;
+  };
 }
 
 let nextScrape = 0;
