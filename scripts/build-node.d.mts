@@ -1,2 +1,3 @@
 export function bundleForNode(entry: string, outfile: string): Promise<void>;
 export function buildSidecar(): Promise<void>;
+export function writeAtomically(outfile: string, contents: Uint8Array | string): void;

@@ -24,9 +24,14 @@ export async function bundleForNode(entry, outfile) {
     packages: "external",
     logLevel: "warning",
   });
+  writeAtomically(outfile, outputFiles[0].contents);
+}
+
+/** Replaces `outfile` in one rename, so that a process starting (or reloading) meanwhile never reads half of it. */
+export function writeAtomically(outfile, contents) {
   mkdirSync(dirname(outfile), { recursive: true });
   const partial = `${outfile}.${process.pid}.partial`;
-  writeFileSync(partial, outputFiles[0].contents);
+  writeFileSync(partial, contents);
   renameSync(partial, outfile);
 }
 

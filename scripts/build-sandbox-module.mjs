@@ -4,9 +4,8 @@
 // sandbox's code (nor the hono and oauth-1.0a it bundles) in the module it loads. Additional modules are uploaded as
 // they are, not bundled or minified by wrangler: this build does both.
 import { build } from "esbuild";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeAtomically } from "./build-node.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const SANDBOX_MODULE = `${ROOT}adapters/chunks/sandbox.mjs`;
@@ -24,11 +23,8 @@ export async function buildSandboxModule(outfile = SANDBOX_MODULE) {
     target: "es2022",
     logLevel: "warning",
   });
-  mkdirSync(dirname(outfile), { recursive: true });
   // Replaced in one rename: a `wrangler dev` reloading while this runs never reads half of it.
-  const partial = `${outfile}.${process.pid}.partial`;
-  writeFileSync(partial, outputFiles[0].contents);
-  renameSync(partial, outfile);
+  writeAtomically(outfile, outputFiles[0].contents);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildSandboxModule();
