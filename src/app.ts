@@ -186,10 +186,16 @@ export function createApp(deps: AppDeps) {
       "/metrics",
       answerInDialect(async (c) => {
         if (token !== undefined && !constantTimeEqual(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
-          return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"', ...gatewayHeaders(stampOf(c)) } });
+          const refused = {
+            status: 401,
+            contentType: "text/plain; charset=utf-8",
+            body: "unauthorized\n",
+            headers: { "www-authenticate": 'Bearer realm="metrics"' },
+          };
+          return toResponse(refused, stampOf(c));
         }
         const scrape = await render();
-        return new Response(scrape.body, { status: 200, headers: { "content-type": scrape.contentType, ...gatewayHeaders(stampOf(c)) } });
+        return toResponse({ status: 200, contentType: scrape.contentType, body: scrape.body }, stampOf(c));
       }),
     );
   }

@@ -38,9 +38,11 @@ export function refusalReason(e: BridgeError): RefusalReason | undefined {
 
 export type UpstreamEndpoint = "events/new" | "users/lookup" | "users/show" | "v2/dm" | "v2/users" | "other";
 
-/** The endpoint of an upstream URL, from a fixed set. */
+/** The endpoint of an upstream URL (a canonical href, as the upstream client gets it), from a fixed set. */
 export function upstreamEndpoint(url: string): UpstreamEndpoint {
-  const path = new URL(url).pathname;
+  // Read from the string: this runs on every upstream call, where parsing a URL again would cost more than the count.
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
   if (path.endsWith("/direct_messages/events/new.json")) return "events/new";
   if (path.endsWith("/users/lookup.json")) return "users/lookup";
   if (path.endsWith("/users/show.json")) return "users/show";
