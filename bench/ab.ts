@@ -4,10 +4,12 @@
  * most changes are worth, so one run of `npm run bench` per version cannot tell them apart. Here every version's
  * sidecar runs at once, pinned to the same core, behind one sandbox upstream, and wrk drives them in turn in
  * short slices (order reversed every other slice): a drift lands on all of them alike. Each checkout needs its
- * `node_modules` (a symlink to this one's will do).
+ * `node_modules` (a symlink to this one's will do). A checkout may carry node flags or settings after `+` signs, to
+ * compare settings of one build: `npm run bench:ab -- . .+--max-semi-space-size=4 .+METRICS=off`. Each sidecar's peak resident memory
+ * (VmHWM) is printed with its CPU.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +24,11 @@ const { values: opt, positionals } = parseArgs({
   options: { slices: { type: "string", default: "10" }, seconds: { type: "string", default: "3" }, connections: { type: "string", default: "50" } },
 });
 if (positionals.length < 2) throw new Error("usage: npm run bench:ab -- <checkout> <checkout> [...] [--slices N] [--seconds S]");
-const checkouts = positionals.map((p) => resolve(p));
+const checkouts = positionals.map((p) => {
+  const [path, ...extras] = p.split("+");
+  const settings = Object.fromEntries(extras.filter((x) => !x.startsWith("-")).map((x) => x.split("=", 2)));
+  return { label: p, path: resolve(path!), flags: extras.filter((x) => x.startsWith("-")), settings };
+});
 const [slices, seconds, connections] = [Number(opt.slices), Number(opt.seconds), Number(opt.connections)];
 const ROOT = resolve(import.meta.dirname, "..");
 const HZ = Number((await runCommand("getconf", ["CLK_TCK"])).trim());
@@ -33,9 +39,13 @@ process.on("SIGINT", () => (stopAll(), process.exit(130)));
 try {
   const { port: upstreamPort } = await startSandboxUpstream("1");
   const sidecars: { checkout: string; port: number; pid: number; ticks: number; requests: number; perSlice: number[] }[] = [];
-  for (const checkout of checkouts) {
+  for (const { label: checkout, path, flags, settings } of checkouts) {
     const port = await freePort();
-    const child = startProcess(process.execPath, sidecarArgs(checkout), { cpus: "0", env: sidecarEnv(port, upstreamPort), quiet: true });
+    const child = startProcess(process.execPath, [...flags, ...sidecarArgs(path)], {
+      cpus: "0",
+      env: { ...sidecarEnv(port, upstreamPort), ...settings },
+      quiet: true,
+    });
     await waitForPort(port);
     sidecars.push({ checkout, port, pid: child.pid!, ticks: 0, requests: 0, perSlice: [] });
   }
@@ -74,7 +84,10 @@ try {
   }
   for (const s of sidecars) {
     const perSlice = s.perSlice.map((us) => us.toFixed(0)).join(" ");
-    console.log(`${s.checkout}: ${(((s.ticks / HZ) * 1e6) / s.requests).toFixed(0)} µs of CPU per message over ${s.requests} messages; per slice ${perSlice}`);
+    const peakMiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1]) / 1024;
+    console.log(
+      `${s.checkout}: ${(((s.ticks / HZ) * 1e6) / s.requests).toFixed(0)} µs of CPU per message over ${s.requests} messages, peak RSS ${peakMiB.toFixed(0)} MiB; per slice ${perSlice}`,
+    );
   }
 } finally {
   stopAll();

@@ -128,6 +128,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 clearInterval(faultTimer);
 clearInterval(rssTimer);
 const rssEnd = rssMiB();
+const heap = await heapBreakdown();
 const recorded = sandbox.stats.events.length;
 const recordedTexts = new Map<string, number>();
 for (const e of sandbox.stats.events) recordedTexts.set(e.text, (recordedTexts.get(e.text) ?? 0) + 1);
@@ -146,6 +147,25 @@ console.log(
 );
 console.log(`500s or dropped answers: ${internalErrors}`);
 console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, every 30 s ${rssSeries.map((m) => m.toFixed(0)).join(", ")}, end ${rssEnd.toFixed(1)} MiB`);
+console.log(`sidecar memory at the end (its /metrics): ${heap}`);
 proxy.kill();
 upstream.close();
 process.exit(exact && internalErrors === 0 ? 0 : 1);
+
+/** Where the sidecar's memory is, from its own Prometheus metrics: V8's heap spaces (used of size), and off-heap. */
+async function heapBreakdown(): Promise<string> {
+  const text = await fetch(`${base}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
+  const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(1);
+  const spaces = new Map<string, { used?: string; size?: string }>();
+  for (const m of text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="(\w+)"\} (\S+)$/gm)) {
+    const entry = spaces.get(m[2]!) ?? {};
+    entry[m[1] === "used" ? "used" : "size"] = m[3];
+    spaces.set(m[2]!, entry);
+  }
+  const external = /^nodejs_external_memory_bytes (\S+)$/m.exec(text)?.[1];
+  const parts = [...spaces].filter(([, e]) => Number(e.size) > 2 ** 20).map(([name, e]) => `${name} ${mib(e.used ?? "0")}/${mib(e.size ?? "0")}`);
+  return `${parts.join(", ")} MiB; external ${external ? mib(external) : "?"} MiB`;
+}

@@ -1,21 +1,30 @@
-// `npm run build` (and `npm start`, which runs it first): the Node sidecar as one plain ES module, dist/node.mjs.
+// `npm run build` (and `npm start`, which runs it first): the Node sidecar as plain ES modules, dist/node.mjs and
+// the chunks it loads on demand (dist/chunks/).
 // Running the TypeScript through tsx at start-up costs a loader thread and ~30 MB, and tsx wraps every function
 // (closures built per request too) in a `__name` call: 8-13% more CPU per message (docs/benchmarks.md).
 import { build } from "esbuild";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Bundles one TypeScript entry point for Node. Packages stay external: node_modules resolves them as from the
- * source. The file is replaced in one rename, so a sidecar starting while another build runs never reads half of it.
+ * source. What the entry imports only with `import()` (Redis, the built-in sandbox) goes to chunks of its own,
+ * named by content, so that a sidecar without it never loads it nor the packages it needs (ioredis alone is ~20 MB
+ * resident). Chunks are written first and the entry last, each in one rename, so a sidecar starting while another
+ * build runs never reads half of one, nor an entry whose chunks are not there yet.
  */
 export async function bundleForNode(entry, outfile) {
+  const name = basename(outfile, extname(outfile));
   const { outputFiles } = await build({
     entryPoints: [entry],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: name,
+    chunkNames: `chunks/${name}.[name]-[hash]`,
+    outExtension: { ".js": extname(outfile) },
+    splitting: true,
     write: false,
     bundle: true,
     platform: "node",
@@ -24,7 +33,15 @@ export async function bundleForNode(entry, outfile) {
     packages: "external",
     logLevel: "warning",
   });
-  writeAtomically(outfile, outputFiles[0].contents);
+  const entryFile = resolve(outfile);
+  for (const file of outputFiles) if (file.path !== entryFile) writeAtomically(file.path, file.contents);
+  writeAtomically(entryFile, outputFiles.find((file) => file.path === entryFile).contents);
+  // This entry's chunks of earlier builds: a sidecar loads its chunks while it starts, so none still running needs them.
+  const chunks = join(dirname(entryFile), "chunks");
+  const current = new Set(outputFiles.map((file) => file.path));
+  for (const file of existsSync(chunks) ? readdirSync(chunks) : []) {
+    if (file.startsWith(`${name}.`) && !current.has(join(chunks, file))) rmSync(join(chunks, file), { force: true });
+  }
 }
 
 /** Replaces `outfile` in one rename, so that a process starting (or reloading) meanwhile never reads half of it. */

@@ -3,8 +3,8 @@ import type { CredentialStore } from "./auth/credential-store";
 import { createMemoryNonceStore, type NonceStore } from "./auth/nonce-store";
 import { BridgeError, toBridgeError } from "./core/errors";
 import type { Dialect, Format } from "./dialects/dialect";
-import { DIALECTS, createDialectFinder, routeTable } from "./dialects/registry";
-import { errorResponse, formatOfPath, gatewayHeaders, toResponse, type GatewayStamp } from "./dialects/response";
+import { DIALECTS, createDialectFinder, routeTable, type ServedRoute } from "./dialects/registry";
+import { errorAnswer, formatOfPath, gatewayHeaders, responseOf, toAnswer, type Answer, type GatewayStamp } from "./dialects/response";
 import type { HmacSha1 } from "./oauth/signature";
 import { sendDirectMessage, type SendServices, type Trace } from "./send-direct-message";
 import type { SendBudget } from "./auth/send-budget";
@@ -14,6 +14,7 @@ import { createXApiV2 } from "./upstream/x-api-v2";
 import type { UpstreamApi } from "./config";
 import { createUpstreamSigner } from "./upstream/upstream-signer";
 import { echoableSearch } from "./http/form";
+import { callOfRequest, type IncomingCall } from "./http/incoming-call";
 import { NATIVE_EVENTS_PATH, passThroughNativeEvent } from "./native-passthrough";
 import { observeFetch, refusalReason, type AppObserver } from "./observe";
 import { constantTimeEqual } from "./oauth/signature";
@@ -70,7 +71,18 @@ export interface Lifecycle {
 
 export type SharedStateStatus = "shared" | "degraded";
 
-type Env = { Variables: { dialect: Dialect; format: Format; path: string; trace: Trace; requestId: string; errorKind: string } };
+/** What one request's frame knows: the dialect and format it answers in, its request id, its upstream trace. */
+interface Frame {
+  dialect: Dialect;
+  format: Format;
+  /** The path and its echoable query, as error documents quote it. */
+  path: string;
+  trace: Trace;
+  stamp: GatewayStamp;
+}
+
+/** The core function behind one legacy send path, for a runtime that serves it without Hono. It never rejects. */
+export type DirectRoute = (call: IncomingCall) => Promise<Answer>;
 
 export function createApp(deps: AppDeps) {
   const dialects = deps.dialects ?? DIALECTS;
@@ -103,57 +115,64 @@ export function createApp(deps: AppDeps) {
   };
 
   const dialectForPath = createDialectFinder(dialects, preferred);
-  const app = new Hono<Env>();
+  const app = new Hono();
 
   /**
    * What every route does around its own work: picks the dialect to answer in (before anything that could throw),
-   * the request id, renders an error in that dialect, writes one log line. A wrapper in each route rather than
-   * a middleware: a path with one handler takes Hono's direct dispatch, without composing a middleware chain.
+   * the request id, renders an error in that dialect, writes one log line. One function for Hono's routes and for
+   * a runtime's direct route, so both answer and log alike.
    */
-  function answerInDialect(work: (c: Context<Env>) => Response | Promise<Response>, dialect?: Dialect) {
-    return async (c: Context<Env>): Promise<Response> => {
-      const url = new URL(c.req.url);
-      c.set("dialect", dialect ?? dialectForPath(url.pathname));
-      c.set("format", formatOfPath(url.pathname));
-      c.set("path", url.pathname + echoableSearch(url.search));
-      const trace: Trace = {};
-      c.set("trace", trace);
-      const started = deps.clock();
-      deps.observer?.requestStarted();
-      c.set("requestId", deps.randomId().slice(0, 16));
-      let res: Response;
-      try {
-        res = await work(c);
-      } catch (thrown) {
-        res = respondWithError(c, thrown);
-      }
-      deps.log?.({
-        id: c.get("requestId"),
-        method: c.req.method,
-        path: url.pathname,
-        dialect: c.get("dialect").name,
-        status: res.status,
-        upstream: trace.upstreamStatus,
-        error: c.get("errorKind"),
-        ms: deps.clock() - started,
-      });
-      const labels = { dialect: c.get("dialect").name, format: c.get("format"), status: res.status };
-      deps.observer?.requestEnded(labels, (deps.clock() - started) / 1000);
-      return res;
+  async function answerInDialect(
+    call: { method: string; url: string },
+    dialect: Dialect | undefined,
+    work: (frame: Frame) => Answer | Promise<Answer>,
+  ): Promise<Answer> {
+    const { pathname, search } = pathAndSearch(call.url);
+    const frame: Frame = {
+      dialect: dialect ?? dialectForPath(pathname),
+      format: formatOfPath(pathname),
+      path: pathname + echoableSearch(search),
+      trace: {},
+      stamp: { requestId: deps.randomId().slice(0, 16), upstreamLabel: deps.upstreamLabel },
     };
+    const started = deps.clock();
+    deps.observer?.requestStarted();
+    let answer: Answer;
+    let errorKind: string | undefined;
+    try {
+      answer = await work(frame);
+    } catch (thrown) {
+      const error = toBridgeError(thrown);
+      errorKind = error.kind;
+      answer = answerError(frame, error, thrown);
+    }
+    deps.log?.({
+      id: frame.stamp.requestId,
+      method: call.method,
+      path: pathname,
+      dialect: frame.dialect.name,
+      status: answer.status,
+      upstream: frame.trace.upstreamStatus,
+      error: errorKind,
+      ms: deps.clock() - started,
+    });
+    deps.observer?.requestEnded({ dialect: frame.dialect.name, format: frame.format, status: answer.status }, (deps.clock() - started) / 1000);
+    return answer;
   }
 
-  function respondWithError(c: Context<Env>, thrown: unknown): Response {
-    const error = toBridgeError(thrown);
-    c.get("trace").upstreamStatus ??= error.detail.upstreamStatus;
+  function answerError(frame: Frame, error: BridgeError, thrown: unknown): Answer {
+    frame.trace.upstreamStatus ??= error.detail.upstreamStatus;
     const refusal = deps.observer && refusalReason(error);
     if (refusal) deps.observer!.refused(refusal);
     if (error.kind === "internal") deps.log?.({ level: "error", error: "internal", detail: String((thrown as Error)?.name) });
-    c.set("errorKind", error.kind);
-    return errorResponse(c.get("dialect"), error, renderContextOf(c), stampOf(c));
+    return errorAnswer(frame.dialect, error, { format: frame.format, requestPath: frame.path }, frame.stamp);
   }
 
-  const stampOf = (c: Context<Env>): GatewayStamp => ({ requestId: c.get("requestId"), upstreamLabel: deps.upstreamLabel });
+  /** A Hono handler framed by answerInDialect. */
+  const route =
+    (work: (frame: Frame, c: Context) => Answer | Promise<Answer>, dialect?: Dialect) =>
+    async (c: Context): Promise<Response> =>
+      responseOf(await answerInDialect(c.req, dialect, (frame) => work(frame, c)));
 
   // Liveness: 200 whenever the process can answer. A degraded shared state is reported, not failed: a Redis outage
   // must not make an orchestrator restart every replica.
@@ -163,28 +182,28 @@ export function createApp(deps: AppDeps) {
     ...(deps.sharedState ? { shared_state: deps.sharedState.status() } : {}),
   });
 
-  const onlyPost = (c: Context<Env>) => {
-    if (c.req.method !== "POST") throw new BridgeError("method_not_allowed");
+  const onlyPost = (method: string) => {
+    if (method !== "POST") throw new BridgeError("method_not_allowed");
     if (deps.lifecycle?.draining()) throw new BridgeError("unavailable", { headers: RETRY_SOON });
   };
 
-  const json = (c: Context<Env>, status: number, value: unknown) =>
-    toResponse({ status, contentType: "application/json", body: JSON.stringify(value) }, stampOf(c));
+  const json = (frame: Frame, status: number, value: unknown) =>
+    toAnswer({ status, contentType: "application/json", body: JSON.stringify(value) }, frame.stamp);
 
   app.get(
     "/healthz",
-    answerInDialect((c) => json(c, 200, health())),
+    route((frame) => json(frame, 200, health())),
   );
   // Readiness: a load balancer stops sending here from the moment a drain starts, while in-flight work finishes.
   app.get(
     "/readyz",
-    answerInDialect((c) => (deps.lifecycle?.draining() ? json(c, 503, { status: "draining" }) : json(c, 200, { status: "ready" }))),
+    route((frame) => (deps.lifecycle?.draining() ? json(frame, 503, { status: "draining" }) : json(frame, 200, { status: "ready" }))),
   );
   if (deps.metrics) {
     const { token, render } = deps.metrics;
     app.get(
       "/metrics",
-      answerInDialect(async (c) => {
+      route(async (frame, c) => {
         if (token !== undefined && !constantTimeEqual(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
           const refused = {
             status: 401,
@@ -192,51 +211,69 @@ export function createApp(deps: AppDeps) {
             body: "unauthorized\n",
             headers: { "www-authenticate": 'Bearer realm="metrics"' },
           };
-          return toResponse(refused, stampOf(c));
+          return toAnswer(refused, frame.stamp);
         }
         const scrape = await render();
-        return toResponse({ status: 200, contentType: scrape.contentType, body: scrape.body }, stampOf(c));
+        return toAnswer({ status: 200, contentType: scrape.contentType, body: scrape.body }, frame.stamp);
       }),
     );
   }
 
-  for (const { path, format, dialect } of routeTable(dialects, preferred)) {
-    app.all(
-      path,
-      answerInDialect(async (c) => {
-        onlyPost(c);
-        const renderContext = { format, requestPath: c.get("path") };
-        return toResponse(await sendDirectMessage(c.req.raw, dialect, renderContext, services, c.get("trace")), stampOf(c));
-      }, dialect),
-    );
+  /** One legacy send, framed: the same function for Hono's route and for a runtime's direct route. */
+  const legacySend = (call: IncomingCall, { format, dialect }: ServedRoute) =>
+    answerInDialect(call, dialect, async (frame) => {
+      onlyPost(call.method);
+      const renderContext = { format, requestPath: frame.path };
+      return toAnswer(await sendDirectMessage(call, dialect, renderContext, services, frame.trace), frame.stamp);
+    });
+
+  const directRoutes = new Map<string, DirectRoute>();
+  for (const served of routeTable(dialects, preferred)) {
+    app.all(served.path, async (c) => responseOf(await legacySend(callOfRequest(c.req.raw), served)));
+    directRoutes.set(served.path, (call) => legacySend(call, served).catch((thrown) => answerOutsideFrame(served.path, thrown)));
   }
 
   const passthrough = { fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
   app.all(
     NATIVE_EVENTS_PATH,
-    answerInDialect(async (c) => {
-      onlyPost(c);
-      const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, c.get("trace"));
-      for (const [name, value] of Object.entries(gatewayHeaders(stampOf(c)))) answer.headers.set(name, value);
-      return answer;
+    route(async (frame, c) => {
+      onlyPost(c.req.method);
+      const answer = await passThroughNativeEvent(c.req.raw, services, passthrough, frame.trace);
+      return { ...answer, headers: { ...answer.headers, ...gatewayHeaders(frame.stamp) } };
     }),
   );
 
   app.notFound(
-    answerInDialect(() => {
+    route(() => {
       throw new BridgeError("route_not_found");
     }),
   );
 
-  // Only reached by a failure outside every frame (none is known): answered in the path's dialect, not as a stack.
-  app.onError((thrown, c) => {
+  // Only reached by a failure outside every frame (the frame's own start failing): answered in the path's dialect,
+  // not as a stack.
+  function answerOutsideFrame(pathname: string, thrown: unknown): Answer {
     const error = toBridgeError(thrown);
     deps.log?.({ level: "error", error: error.kind, detail: String((thrown as Error)?.name) });
-    const renderContext = { format: formatOfPath(c.req.path), requestPath: c.req.path };
-    return errorResponse(dialectForPath(c.req.path), error, renderContext, { upstreamLabel: deps.upstreamLabel });
-  });
+    const renderContext = { format: formatOfPath(pathname), requestPath: pathname };
+    return errorAnswer(dialectForPath(pathname), error, renderContext, { upstreamLabel: deps.upstreamLabel });
+  }
+  app.onError((thrown, c) => responseOf(answerOutsideFrame(c.req.path, thrown)));
 
-  return app;
+  /** The core function behind a legacy send path, for a runtime that serves it without Hono (the Node sidecar). */
+  const directRoute = (pathname: string): DirectRoute | undefined => directRoutes.get(pathname);
+  return Object.assign(app, { directRoute });
+}
+
+/** The path and query of an absolute URL (a canonical href, as runtimes give it), read from the string. */
+function pathAndSearch(url: string): { pathname: string; search: string } {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  if (slash < 0) return { pathname: "/", search: "" };
+  const query = url.indexOf("?", slash);
+  const hash = url.indexOf("#", slash);
+  const end = hash < 0 ? url.length : hash;
+  if (query < 0 || query > end) return { pathname: url.slice(slash, end), search: "" };
+  // As URL's `search`: a lone "?" is no query.
+  return { pathname: url.slice(slash, query), search: query + 1 === end ? "" : url.slice(query, end) };
 }
 
 const RETRY_SOON = { "retry-after": "1" };
@@ -245,8 +282,4 @@ function admitSend(lifecycle: Lifecycle) {
   return () => {
     if (!lifecycle.maySend()) throw new BridgeError("unavailable", { headers: RETRY_SOON });
   };
-}
-
-function renderContextOf(c: { get(key: "format"): Format; get(key: "path"): string }) {
-  return { format: c.get("format"), requestPath: c.get("path") };
 }

@@ -1,8 +1,9 @@
 import { authenticate } from "./auth/authenticate";
 import { sendWithinBudget } from "./auth/send-budget";
 import { BridgeError, PASSED_BACK_HEADERS } from "./core/errors";
+import type { Answer } from "./dialects/response";
 import { parseQuery } from "./http/form";
-import { readBodyLimited } from "./http/read-body";
+import { callOfRequest } from "./http/incoming-call";
 import { signedUrl, type SendServices, type Trace } from "./send-direct-message";
 import { fetchWithDeadline, type FetchLike } from "./upstream/upstream-fetch";
 import type { UpstreamSigner } from "./upstream/upstream-signer";
@@ -23,16 +24,17 @@ export interface PassthroughServices {
  * Verifies the caller like a legacy call, then forwards the JSON body byte for byte to the same path upstream,
  * signed again with the caller's consumer and token, and passes the answer back as it came. Never retried.
  */
-export async function passThroughNativeEvent(request: Request, services: SendServices, upstream: PassthroughServices, trace: Trace): Promise<Response> {
+export async function passThroughNativeEvent(request: Request, services: SendServices, upstream: PassthroughServices, trace: Trace): Promise<Answer> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") throw new BridgeError("unsupported_media_type");
-  const body = await readBodyLimited(request, services.maxBodyBytes);
+  const call = callOfRequest(request);
+  const body = await call.body(services.maxBodyBytes);
   // A JSON body is not signed (RFC 5849 3.4.1.3.1): only the query string's parameters are.
   const query = parseQuery(request.url);
   const creds = await authenticate(
     {
       method: request.method,
-      url: signedUrl(request, services.publicBaseUrl, services.trustForwardedHeaders),
+      url: signedUrl(call, services.publicBaseUrl, services.trustForwardedHeaders),
       authorization: request.headers.get("authorization"),
       params: query,
     },
@@ -59,10 +61,10 @@ export async function passThroughNativeEvent(request: Request, services: SendSer
     ({ response }) => response.status >= 400,
   );
   trace.upstreamStatus = response.status;
-  const headers = new Headers();
+  const headers: Record<string, string> = {};
   for (const name of NATIVE_PASSED_BACK) {
     const value = response.headers.get(name);
-    if (value !== null) headers.set(name, value);
+    if (value !== null) headers[name] = value;
   }
-  return new Response(answer, { status: response.status, headers });
+  return { status: response.status, headers, body: answer };
 }

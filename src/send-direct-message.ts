@@ -5,7 +5,7 @@ import { buildMessageCreateEvent } from "./core/event-body";
 import { parseMessageExtras } from "./core/message-extras";
 import type { Dialect, Rendered, RequestContext } from "./dialects/dialect";
 import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
-import { readBodyLimited } from "./http/read-body";
+import type { IncomingCall } from "./http/incoming-call";
 import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
 import type { XUser } from "./core/x-types";
@@ -31,13 +31,13 @@ export interface Trace {
 }
 
 /** One legacy `direct_messages/new` call: read, authenticate, resolve, send once, render. */
-export async function sendDirectMessage(request: Request, dialect: Dialect, ctx: RequestContext, services: SendServices, trace: Trace): Promise<Rendered> {
-  const params = await readParams(request, services.maxBodyBytes);
+export async function sendDirectMessage(call: IncomingCall, dialect: Dialect, ctx: RequestContext, services: SendServices, trace: Trace): Promise<Rendered> {
+  const params = await readParams(call, services.maxBodyBytes);
   const creds = await authenticate(
     {
-      method: request.method,
-      url: signedUrl(request, services.publicBaseUrl, services.trustForwardedHeaders),
-      authorization: request.headers.get("authorization"),
+      method: call.method,
+      url: signedUrl(call, services.publicBaseUrl, services.trustForwardedHeaders),
+      authorization: call.header("authorization"),
       params,
     },
     services.auth,
@@ -61,11 +61,11 @@ export async function sendDirectMessage(request: Request, dialect: Dialect, ctx:
   return rendered;
 }
 
-async function readParams(request: Request, maxBodyBytes: number): Promise<Param[]> {
-  const query = parseQuery(request.url);
-  const bytes = await readBodyLimited(request, maxBodyBytes);
+async function readParams(call: IncomingCall, maxBodyBytes: number): Promise<Param[]> {
+  const query = parseQuery(call.url);
+  const bytes = await call.body(maxBodyBytes);
   if (bytes.byteLength === 0) return query;
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = (call.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   // Clients that send a body without a type mean a form: RFC 5849 signs it as one when the client did.
   if (type !== "" && type !== "application/x-www-form-urlencoded") throw new BridgeError("unsupported_media_type");
   return [...query, ...parseForm(decodeUtf8Strict(bytes))];
@@ -75,11 +75,11 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Param
  * The URL the client signed: the configured public base URL, else the forwarded scheme and host when the operator
  * said a trusted proxy sets them, else what the proxy saw. A client-chosen header is never believed by default.
  */
-export function signedUrl(request: Request, publicBaseUrl: string | undefined, trustForwarded: boolean): string {
-  const url = new URL(request.url);
+export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined, trustForwarded: boolean): string {
+  const url = new URL(call.url);
   if (publicBaseUrl) return publicBaseUrl + url.pathname + url.search;
   if (trustForwarded) {
-    const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim();
+    const first = (name: string) => call.header(name)?.split(",")[0]?.trim();
     const proto = first("x-forwarded-proto");
     const host = first("x-forwarded-host");
     if (proto === "http" || proto === "https") url.protocol = `${proto}:`;

@@ -18,23 +18,43 @@ export function gatewayHeaders(stamp: GatewayStamp, errorKind?: string): Record<
   return headers;
 }
 
-/**
- * A rendered answer as a Response, built with all its headers at once: a header added to a finished response
- * makes the Node adapter turn its cheap response into a full WHATWG one.
- */
-export function toResponse(rendered: Rendered, stamp: GatewayStamp, errorKind?: string): Response {
+/** An answer as every runtime writes it: the status, all its headers at once, the body. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | ArrayBuffer;
+}
+
+/** A rendered answer with the gateway's own headers: what a route hands back, whichever runtime writes it. */
+export function toAnswer(rendered: Rendered, stamp: GatewayStamp, errorKind?: string): Answer {
   const headers = { ...rendered.headers, "content-type": rendered.contentType, ...gatewayHeaders(stamp, errorKind) };
-  return new Response(rendered.body, { status: rendered.status, headers });
+  return { status: rendered.status, headers, body: rendered.body };
+}
+
+/**
+ * An answer as a Response, built with all its headers at once: a header added to a finished response makes the
+ * Node adapter turn its cheap response into a full WHATWG one.
+ */
+export function responseOf(answer: Answer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+export function toResponse(rendered: Rendered, stamp: GatewayStamp, errorKind?: string): Response {
+  return responseOf(toAnswer(rendered, stamp, errorKind));
 }
 
 /**
  * The one way an error becomes an answer: the dialect's error document and status, with the rate-limit and
  * Retry-After headers it passes back, `Allow: POST` on a 405, and the gateway's own headers.
  */
-export function errorResponse(dialect: Dialect, error: BridgeError, context: RequestContext, stamp: GatewayStamp = {}): Response {
+export function errorAnswer(dialect: Dialect, error: BridgeError, context: RequestContext, stamp: GatewayStamp = {}): Answer {
   const rendered = dialect.renderError(error, context);
   if (error.kind === "method_not_allowed") rendered.headers = { ...rendered.headers, allow: "POST" };
-  return toResponse(rendered, stamp, error.kind);
+  return toAnswer(rendered, stamp, error.kind);
+}
+
+export function errorResponse(dialect: Dialect, error: BridgeError, context: RequestContext, stamp: GatewayStamp = {}): Response {
+  return responseOf(errorAnswer(dialect, error, context, stamp));
 }
 
 /** The format a path asks for: XML by its extension, JSON otherwise (and for paths with none). */

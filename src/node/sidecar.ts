@@ -1,7 +1,7 @@
-import { createAdaptorServer, serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import cluster from "node:cluster";
 import { createHmac, randomFillSync } from "node:crypto";
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAppFromConfig, dailyLimitsOf } from "../app-from-config";
 import { createMemorySendBudget } from "../auth/send-budget";
@@ -9,11 +9,10 @@ import type { Config } from "../config";
 import { createLineLog } from "../http/line-log";
 import { createRandomIdPool } from "../oauth/random-pool";
 import { describeSandboxDemo } from "../sandbox/demo-banner";
-import { createSandbox } from "../sandbox/sandbox-app";
-import { createRedisSharedState } from "../shared-state/redis-shared-state";
 import { createUndiciFetch } from "../upstream/undici-fetch";
 import { DRAIN_MESSAGE } from "./cluster-primary";
 import { createGracefulDrain } from "./graceful-drain";
+import { createNodeListener } from "./node-listener";
 import { createPrometheusMetrics } from "./prometheus";
 
 const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -30,6 +29,8 @@ export async function runSidecar(config: Config): Promise<void> {
 
   let upstreamUrl = config.upstreamUrl;
   if (!upstreamUrl) {
+    // Loaded only here, as Redis below: a sidecar with a real upstream never loads the sandbox's code.
+    const { createSandbox } = await import("../sandbox/sandbox-app");
     const sandbox = createSandbox({ hmac, clock: Date.now });
     // Exclusive: in a cluster worker a plain listen would share port 0 with the proxy's own through the primary.
     const server = createAdaptorServer({ fetch: sandbox.fetch });
@@ -48,7 +49,15 @@ export async function runSidecar(config: Config): Promise<void> {
     },
   });
   const metrics = config.metrics.enabled ? createPrometheusMetrics() : undefined;
-  const shared = config.redis && createRedisSharedState({ ...config.redis, required: config.sharedStateRequired, log, clock: Date.now });
+  // ioredis is loaded only with REDIS_URL: about 20 MB resident that a single process has no use for.
+  const shared =
+    config.redis &&
+    (await import("../shared-state/redis-shared-state")).createRedisSharedState({
+      ...config.redis,
+      required: config.sharedStateRequired,
+      log,
+      clock: Date.now,
+    });
   // Start in a known state: shared, or degraded (logged) when Redis cannot be reached now.
   await shared?.ready;
   const limits = dailyLimitsOf(config);
@@ -73,12 +82,13 @@ export async function runSidecar(config: Config): Promise<void> {
   // A cluster worker: the primary says when to drain, and says it is ready once every worker listens.
   if (cluster.isWorker) process.on("message", (m: { type?: string; signal?: string }) => m?.type === DRAIN_MESSAGE && drain.drain(m.signal ?? "SIGTERM"));
 
-  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  const server = createServer(createNodeListener(app));
+  server.listen(config.port, () => {
     if (cluster.isWorker) return;
-    const url = `http://localhost:${info.port}`;
+    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
     log({ event: "ready", url, upstream: config.upstreamUrl ? upstreamUrl : "sandbox", api: config.upstreamApi });
     flush();
     if (!config.upstreamUrl) console.log(describeSandboxDemo(url));
-  }) as Server;
+  });
   drain.track(server);
 }

@@ -1,28 +1,32 @@
-import { serve, type ServerType } from "@hono/node-server";
 import { request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../helpers/harness";
 import { signLegacyCall } from "../helpers/legacy-client";
 
-/** Through a real @hono/node-server listener, as the sidecar serves: the paths the in-process tests do not take. */
+/**
+ * Through the sidecar's own listener on loopback (src/node/node-listener.ts): legacy sends take its direct route,
+ * so these are the paths of reading a body from Node and writing an answer to it.
+ */
 let h: Harness;
-let server: ServerType;
 let base: string;
 beforeEach(async () => {
-  h = await startHarness({ app: { maxBodyBytes: 2_048 } });
-  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((r) => server.once("listening", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await startHarness({ app: { maxBodyBytes: 2_048 }, listen: true });
+  base = h.proxyUrl;
 });
 afterEach(async () => {
-  await new Promise((r) => server.close(r));
   await h.close();
 });
 
-function send(path: string, headers: Record<string, string>, chunks: string[]): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+/** `headers` as an object, or as a flat list of names and values for a field sent twice. */
+function send(
+  path: string,
+  headers: Record<string, string> | string[],
+  chunks: string[],
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { method: "POST", headers }, (res) => {
+    // An absolute `path` is sent as the request target itself (absolute form), as proxies' clients do.
+    const { hostname, port } = new URL(base);
+    const req = httpRequest({ hostname, port, path, method: "POST", headers }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
@@ -33,8 +37,13 @@ function send(path: string, headers: Record<string, string>, chunks: string[]): 
 }
 
 async function signed(form: Record<string, string>) {
-  const r = signLegacyCall({ url: `${base}/1.1/direct_messages/new.json`, form });
-  return { authorization: r.headers.get("authorization")!, body: await r.text() };
+  const r = signedFor(`${base}/1.1/direct_messages/new.json`, form);
+  return { authorization: r.authorization, body: await r.body };
+}
+
+function signedFor(url: string, form: Record<string, string>) {
+  const r = signLegacyCall({ url, form });
+  return { authorization: r.headers.get("authorization")!, body: r.text() };
 }
 
 describe("the Node listener path", () => {
@@ -103,5 +112,33 @@ describe("the Node listener path", () => {
       expect(h.logs.at(-1)).toMatchObject({ status: 400, error: "param_invalid" });
     }
     expect(h.sandbox.stats.events).toHaveLength(0);
+  });
+
+  it("closes the connection after refusing a body it did not read, so the rest is not read for nothing", async () => {
+    const big = await signed({ screen_name: "dougw", text: "x".repeat(3_000) });
+    const headers = { authorization: big.authorization, "content-type": "application/x-www-form-urlencoded" };
+    const declared = await send("/1.1/direct_messages/new.json", { ...headers, "content-length": String(big.body.length) }, [big.body]);
+    expect([declared.status, declared.headers.connection]).toEqual([413, "close"]);
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "small" });
+    const kept = await send("/1.1/direct_messages/new.json", { authorization, "content-type": "application/x-www-form-urlencoded" }, [body]);
+    expect([kept.status, kept.headers.connection]).toEqual([200, "keep-alive"]);
+  });
+
+  it("reads a repeated Authorization as a web Request does (joined), not as Node's first only: refused", async () => {
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "two signatures" });
+    const forged = authorization.replace(/oauth_signature="[^"]*"/, 'oauth_signature="forged"');
+    const headers = ["host", new URL(base).host, "authorization", authorization, "authorization", forged, "content-type", "application/x-www-form-urlencoded"];
+    headers.push("content-length", String(Buffer.byteLength(body)));
+    const res = await send("/1.1/direct_messages/new.json", headers, [body]);
+    expect(res.status).toBe(401);
+    expect(h.sandbox.stats.events).toHaveLength(0);
+  });
+
+  it("serves a request target in absolute form, which it does not take as it is, through Hono with the same answer", async () => {
+    const { authorization, body } = await signed({ screen_name: "dougw", text: "via Hono" });
+    const res = await send(`${base}/1.1/direct_messages/new.json`, { authorization, "content-type": "application/x-www-form-urlencoded" }, [body]);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).text).toBe("via Hono");
+    expect(res.headers["x-request-id"]).toBe(h.logs.at(-1)!.id);
   });
 });

@@ -1,4 +1,5 @@
-import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AppDeps, createApp, LogLine } from "../../src/app";
 import { createAppFromConfig } from "../../src/app-from-config";
@@ -8,6 +9,7 @@ import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { createSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import { createUndiciFetch } from "../../src/upstream/undici-fetch";
+import { createNodeListener, headerOf } from "../../src/node/node-listener";
 import { nodeHmac, randomId } from "./node-crypto";
 
 export interface Harness {
@@ -15,7 +17,7 @@ export interface Harness {
   upstreamUrl: string;
   app: ReturnType<typeof createApp>;
   logs: LogLine[];
-  /** Sends a request to the proxy as a client at http://proxy.test would. */
+  /** Sends a request to the proxy as a client at http://proxy.test would: over loopback, into the sidecar's listener. */
   call(request: Request): Promise<Response>;
   /** The proxy's own loopback URL, with `listen: true`: for real client software that opens sockets. */
   proxyUrl: string;
@@ -41,7 +43,7 @@ export interface SandboxUpstream {
 
 export async function startSandboxUpstream(options: Partial<SandboxOptions> = {}): Promise<SandboxUpstream> {
   const sandbox = createSandbox({ hmac: nodeHmac, clock: Date.now, ...options });
-  const server = await listenOnLoopback(sandbox.fetch);
+  const server = await listenOnLoopback(getRequestListener(sandbox.fetch));
   return { sandbox, url: urlOf(server), close: () => closeServer(server) };
 }
 
@@ -72,30 +74,85 @@ export async function startHarness(
     ...options.app,
   });
   const received: ReceivedRequest[] = [];
-  const recordThenServe = async (r: Request) => {
-    const h = r.headers;
-    received.push({ method: r.method, url: r.url, contentType: h.get("content-type"), authorization: h.get("authorization"), body: await r.clone().text() });
-    return app.fetch(r);
+  // The sidecar's own listener: legacy sends take its direct route, everything else Hono, as `npm start` serves.
+  const listener = createNodeListener(app);
+  const recordThenServe = (req: IncomingMessage, res: ServerResponse) => {
+    if (options.listen) record(req, received);
+    listener(req, res);
   };
-  const proxy = options.listen ? await listenOnLoopback(recordThenServe) : undefined;
+  const proxy = await listenOnLoopback(recordThenServe);
   return {
     sandbox,
     upstreamUrl,
     app,
     logs,
-    proxyUrl: proxy ? urlOf(proxy) : PROXY,
+    proxyUrl: options.listen ? urlOf(proxy) : PROXY,
     received,
-    call: (request) => Promise.resolve(app.fetch(request)),
+    call: (request) => overLoopback(proxy, request),
     close: async () => {
       void upstreamFetch.close();
-      if (proxy) await closeServer(proxy);
+      await closeServer(proxy);
       await ownUpstream?.close();
     },
   };
 }
 
-async function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<ServerType> {
-  const server: ServerType = createAdaptorServer({ fetch });
+/**
+ * What a real client sent, as it arrived: the body copied as Node's parser pushes it into the request, so that
+ * whichever path reads it (the direct route at once, Hono later) still gets every byte.
+ */
+function record(req: IncomingMessage, received: ReceivedRequest[]): void {
+  const chunks: Buffer[] = [];
+  const push = req.push.bind(req);
+  req.push = (chunk: Buffer | null, encoding?: BufferEncoding) => {
+    if (chunk) chunks.push(Buffer.from(chunk));
+    else {
+      const header = (name: string) => headerOf(req.rawHeaders, name);
+      const url = req.url!.startsWith("/") ? `http://${req.headers.host}${req.url}` : req.url!;
+      received.push({
+        method: req.method!,
+        url,
+        contentType: header("content-type"),
+        authorization: header("authorization"),
+        body: Buffer.concat(chunks).toString(),
+      });
+    }
+    return push(chunk, encoding);
+  };
+}
+
+/**
+ * Sends a request addressed to any host (http://proxy.test by default) to the listener on loopback, with that
+ * host in its Host header, as a client behind DNS would. A byte body goes with its Content-Length; a streamed one
+ * (`duplex: "half"`) chunked, as clients that stream send it.
+ */
+async function overLoopback(server: Server, request: Request): Promise<Response> {
+  const target = new URL(request.url);
+  const headers: Record<string, string> = { host: target.host };
+  for (const [name, value] of request.headers) headers[name] = value;
+  const streamed = (request as { duplex?: string }).duplex === "half";
+  const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+  if (body && !streamed) headers["content-length"] = String(body.byteLength);
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, method: request.method, path: target.pathname + target.search, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const answer = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) answer.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        const bytes = Buffer.concat(chunks);
+        resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : bytes, { status: res.statusCode!, headers: answer }));
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body && Buffer.from(body));
+  });
+}
+
+async function listenOnLoopback(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  const server = createServer(listener);
   // Node's default backlog (511) drops the SYNs of a burst of a thousand clients, which retry a second later: the
   // burst would arrive in waves that no real deployment's clients make.
   server.listen({ port: 0, host: "127.0.0.1", backlog: 4_096 });
@@ -103,11 +160,11 @@ async function listenOnLoopback(fetch: (request: Request) => Response | Promise<
   return server;
 }
 
-const urlOf = (server: ServerType) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-function closeServer(server: ServerType): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   // Legacy clients keep connections alive; without this the close would wait for their idle timeout.
-  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  server.closeAllConnections();
   return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 

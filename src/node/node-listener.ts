@@ -1,0 +1,103 @@
+import { getRequestListener } from "@hono/node-server";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { DirectRoute } from "../app";
+import { BridgeError } from "../core/errors";
+import type { Answer } from "../dialects/response";
+import type { IncomingCall } from "../http/incoming-call";
+
+// The hosts and request targets @hono/node-server turns into a URL as they are, without parsing (its src/url.ts).
+// A request with any other is served through Hono, which normalizes or refuses it: one request, one URL, either way.
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
+
+interface ServedApp {
+  fetch(request: Request): Response | Promise<Response>;
+  directRoute(pathname: string): DirectRoute | undefined;
+}
+
+/**
+ * The sidecar's request listener. A legacy send (POST to a dialect's path) goes from Node's request straight to the
+ * app's core function for that path, and its answer straight to Node's response; everything else goes through
+ * Hono as on Workers. Building a web Request and Response around each message cost about a seventh of its CPU
+ * (docs/benchmarks.md); the core function, its frame and its answers are the same on both paths.
+ */
+export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: ServerResponse) => void {
+  const viaHono = getRequestListener(app.fetch);
+  return (req, res) => {
+    const direct = req.method === "POST" ? directCallOf(app, req) : undefined;
+    if (!direct) {
+      void viaHono(req, res);
+      return;
+    }
+    // The frame answers every failure in the client's dialect: this promise does not reject.
+    void direct.route(direct.call).then((answer) => writeAnswer(req, res, answer));
+  };
+}
+
+function directCallOf(app: ServedApp, req: IncomingMessage): { route: DirectRoute; call: IncomingCall } | undefined {
+  const target = req.url ?? "";
+  const host = req.headers.host;
+  if (host === undefined || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target)) return undefined;
+  const query = target.indexOf("?");
+  const route = app.directRoute(query < 0 ? target : target.slice(0, query));
+  if (!route) return undefined;
+  const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
+  const call: IncomingCall = {
+    method: "POST",
+    url: `${scheme}://${host}${target}`,
+    header: (name) => headerOf(req.rawHeaders, name),
+    body: (maxBytes) => readBody(req, maxBytes),
+  };
+  return { route, call };
+}
+
+/**
+ * A header as a web Request's `headers.get` gives it: every field of that name, joined. Node's own `headers` keeps
+ * only the first Authorization or Content-Type, which would let a request read differently on the two paths.
+ */
+export function headerOf(rawHeaders: readonly string[], name: string): string | null {
+  let value: string | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const field = rawHeaders[i]!;
+    if (field.length === name.length && field.toLowerCase() === name) value = value === null ? rawHeaders[i + 1]! : `${value}, ${rawHeaders[i + 1]}`;
+  }
+  return value;
+}
+
+/** The body, as `IncomingCall.body` promises it: refused early on a declared length, and past `maxBytes` read. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new BridgeError("body_too_large", { limit: maxBytes });
+  if (Number(req.headers["content-length"] ?? "0") > maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) return void chunks.push(chunk);
+      stop();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    // The client went away mid-body, or the connection failed: its fault, a 400 it will not see.
+    const onGone = () => {
+      stop();
+      reject(new BridgeError("param_invalid", { param: "body" }));
+    };
+    const stop = () => {
+      req.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onGone).on("close", onGone);
+  });
+}
+
+/** Writes an answer. A request whose body was not read to its end closes its connection after the answer. */
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+  if (res.destroyed) return;
+  res.writeHead(answer.status, req.complete ? answer.headers : { ...answer.headers, connection: "close" });
+  res.end(typeof answer.body === "string" ? answer.body : Buffer.from(answer.body));
+}
