@@ -8,7 +8,7 @@ import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import { readBodyLimited } from "./http/read-body";
 import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
-import type { XUser } from "./core/x-types";
+import { tokenUserId, type XUser } from "./core/x-types";
 import type { XApi } from "./upstream/x-api";
 import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
 import type { UserDirectory } from "./users/user-directory";
@@ -47,6 +47,9 @@ export async function sendDirectMessage(request: Request, dialect: Dialect, ctx:
   // A message that cannot go costs no lookup either.
   const refused = services.xApi.sendRefusal(creds);
   if (refused) throw refused;
+  // The sender's profile, asked for now so that it rides in the recipient's users/lookup call; never the send's error.
+  const senderHint = tokenUserId(creds.token);
+  const early = senderHint ? services.users.resolve({ by: "id", value: senderHint }, creds).catch(() => undefined) : undefined;
   const recipient = await services.users.resolve(legacy.recipient, creds);
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
   services.admitSend?.();
@@ -54,7 +57,8 @@ export async function sendDirectMessage(request: Request, dialect: Dialect, ctx:
   trace.upstreamStatus = answer.status;
   const { senderId } = answer.message;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
-  const sender = await services.users.resolve({ by: "id", value: senderId }, creds).catch(() => placeholderUser(senderId));
+  const known = senderId === senderHint ? early : services.users.resolve({ by: "id", value: senderId }, creds).catch(() => undefined);
+  const sender = (await known) ?? placeholderUser(senderId);
   const rendered = dialect.renderMessage(toDirectMessage(answer.message, sender, recipient), ctx);
   // The client sees its DM quota as the upstream counts it, under its dialect's header names.
   if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };

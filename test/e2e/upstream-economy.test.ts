@@ -87,8 +87,8 @@ describe("the upstream's rate limits, kept per token and endpoint", () => {
   });
 
   it("learns a spent quota from a success's x-rate-limit-remaining of 0, for that token alone", async () => {
-    // The warm-up spends both of the token's calls: the recipient's, then the sender's own profile.
-    await start({ lookupsPerWindow: 2 });
+    // The warm-up spends the token's one call: the recipient's, with the sender's own profile in it.
+    await start({ lookupsPerWindow: 1 });
     await warmUp(DEMO);
     const before = lookupCalls();
     const refused = await send(DEMO, "load_1");
