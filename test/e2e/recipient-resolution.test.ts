@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { signLegacyCall } from "../helpers/legacy-client";
+import { createStaticCredentialStore } from "../../src/auth/credential-store";
+import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
+import { DEMO, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
@@ -87,5 +89,25 @@ describe("recipient resolution against the sandbox's call counts", () => {
   it("caches the sender's own user object after the first message", async () => {
     for (const name of ["load_7", "load_8", "load_9"]) expect((await send({ screen_name: name, text: "x" })).status).toBe(200);
     expect(lookupsOf(SENDER_ID)).toBe(1);
+  });
+
+  it("looks the sender up after the send when its token does not begin with an id, or with another user's", async () => {
+    // Both tokens are the demo user's on the sandbox: "999" names nobody, and the answer's sender id is believed.
+    const tokens = { "plain-token": "plain-secret", "999-other-token": "other-secret" };
+    const all = { ...DEMO_CREDENTIALS, tokens: { ...DEMO_CREDENTIALS.tokens, ...tokens } };
+    const other = await startHarness({ sandbox: { tokens: all.tokens }, app: { credentials: createStaticCredentialStore(all) } });
+    try {
+      const sendAs = async (token: keyof typeof tokens, name: string) => {
+        const res = await other.call(
+          signLegacyCall({ url: NEW_JSON, form: { screen_name: name, text: "x" }, creds: { ...DEMO, token, tokenSecret: tokens[token] } }),
+        );
+        return [res.status, (await res.json()).sender.screen_name];
+      };
+      expect(await sendAs("plain-token", "load_1")).toEqual([200, "s0c1alm3dia"]);
+      expect(await sendAs("999-other-token", "load_2")).toEqual([200, "s0c1alm3dia"]);
+      expect(other.sandbox.stats.lookups).toEqual([["load_1"], [SENDER_ID], ["load_2", "999"]]);
+    } finally {
+      await other.close();
+    }
   });
 });
