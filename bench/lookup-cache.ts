@@ -7,7 +7,7 @@ import type { XUser } from "../src/core/x-types";
 import type { OAuthCredentials } from "../src/oauth/signature";
 import type { LookupQuery } from "../src/users/lookup-batcher";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
-import { LOOKUP_DELAY_MS, runLookupScenarios } from "./lookup-scenarios";
+import { LOOKUP_DELAY_MS, runLookupScenarios, type ScenarioCount } from "./lookup-scenarios";
 
 const DMS = 100_000;
 const SENDERS = 50;
@@ -93,9 +93,12 @@ async function measureMemory(names: number, maxEntries: number) {
   return { names, maxEntries, heapGrowthMiB: (after - before) / 2 ** 20, cached: directory.cacheSizes(), rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
-console.log(`upstream economy: users/lookup calls per scenario, lookups answering in ${LOOKUP_DELAY_MS} ms, the callers' own profiles cached first`);
+console.log(
+  `upstream economy: users/lookup calls per scenario, lookups answering in ${LOOKUP_DELAY_MS} ms; cold from a fresh app, warm with the callers' own profiles cached first`,
+);
 for (const r of await runLookupScenarios()) {
-  console.log(`  ${r.scenario}: ${r.calls} calls, ${(r.calls / r.names).toFixed(3)} per name; answers ${JSON.stringify(r.statuses)}`);
+  const count = (c: ScenarioCount) => `${c.calls} calls (${(c.calls / r.names).toFixed(3)} per name), answers ${JSON.stringify(c.statuses)}`;
+  console.log(`  ${r.scenario}: cold ${count(r.cold)}; warm ${count(r.warm)}`);
 }
 if (process.argv.includes("--scenarios")) process.exit(0);
 
