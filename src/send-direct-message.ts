@@ -50,10 +50,10 @@ export async function sendDirectMessage(request: Request, dialect: Dialect, ctx:
   // The sender's profile, asked for now so that it rides in the recipient's users/lookup call; never the send's error.
   const senderHint = tokenUserId(creds.token);
   const early = senderHint ? services.users.resolve({ by: "id", value: senderHint }, creds).catch(() => undefined) : undefined;
-  const recipient = await services.users.resolve(legacy.recipient, creds);
+  const recipient = await services.users.resolve(legacy.recipient, creds).catch((err) => afterPrefetch(early, err));
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
   services.admitSend?.();
-  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event));
+  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event)).catch((err) => afterPrefetch(early, err));
   trace.upstreamStatus = answer.status;
   const { senderId } = answer.message;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
@@ -90,6 +90,15 @@ export function signedUrl(request: Request, publicBaseUrl: string | undefined, t
     if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) url.host = host;
   }
   return url.href;
+}
+
+/**
+ * Rethrows once the sender's prefetch has settled: on Workers, what a request started is cancelled when it answers,
+ * and the next request of its caller, which joins that lookup, would wait on it for ever.
+ */
+async function afterPrefetch(prefetch: Promise<unknown> | undefined, err: unknown): Promise<never> {
+  await prefetch;
+  throw err;
 }
 
 /** The sender as far as the answer names it, when looking it up failed after the send. */
