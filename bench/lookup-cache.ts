@@ -5,9 +5,9 @@
  */
 import type { XUser } from "../src/core/x-types";
 import type { OAuthCredentials } from "../src/oauth/signature";
-import type { LookupBy } from "../src/users/lookup-batcher";
+import type { LookupQuery } from "../src/users/lookup-batcher";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
-import { LOOKUP_DELAY_MS, runLookupScenarios } from "./lookup-scenarios";
+import { LOOKUP_DELAY_MS, runLookupScenarios, type ScenarioCount } from "./lookup-scenarios";
 
 const DMS = 100_000;
 const SENDERS = 50;
@@ -22,13 +22,14 @@ const creds = (i: number): OAuthCredentials => ({ consumerKey: "ck", consumerSec
 /** users/lookup as X answers it: known users found, unknown ones left out, after a network round trip. */
 function upstream() {
   const counts = { calls: 0, values: 0 };
-  const lookup = async (_c: OAuthCredentials, by: LookupBy, values: readonly string[]) => {
+  const lookup = async (_c: OAuthCredentials, { screen_name, user_id }: LookupQuery) => {
     counts.calls++;
-    counts.values += values.length;
+    counts.values += screen_name.length + user_id.length;
     await new Promise((r) => setTimeout(r, UPSTREAM_LATENCY_MS));
-    return values
-      .filter((v) => !v.startsWith("ghost"))
-      .map((v) => (by === "user_id" ? user(v, `user_${Number(v) - 1e9}`) : user(String(1e9 + Number(v.slice(5))), v)));
+    return [
+      ...screen_name.filter((v) => !v.startsWith("ghost")).map((v) => user(String(1e9 + Number(v.slice(5))), v)),
+      ...user_id.map((v) => user(v, `user_${Number(v) - 1e9}`)),
+    ];
   };
   return { counts, lookup };
 }
@@ -78,7 +79,7 @@ async function measureMemory(names: number, maxEntries: number) {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage().heapUsed;
-  const directory = createUserDirectory(async (_c, _by, values) => values.map((v) => user(String(2e9 + Number(v.slice(2))), v)), {
+  const directory = createUserDirectory(async (_c, { screen_name }) => screen_name.map((v) => user(String(2e9 + Number(v.slice(2))), v)), {
     ...DEFAULT_USER_DIRECTORY,
     maxEntries,
     batchWindowMs: 0,
@@ -92,9 +93,12 @@ async function measureMemory(names: number, maxEntries: number) {
   return { names, maxEntries, heapGrowthMiB: (after - before) / 2 ** 20, cached: directory.cacheSizes(), rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
-console.log(`upstream economy: users/lookup calls per scenario, lookups answering in ${LOOKUP_DELAY_MS} ms, the callers' own profiles cached first`);
+console.log(
+  `upstream economy: users/lookup calls per scenario, lookups answering in ${LOOKUP_DELAY_MS} ms; cold from a fresh app, warm with the callers' own profiles cached first`,
+);
 for (const r of await runLookupScenarios()) {
-  console.log(`  ${r.scenario}: ${r.calls} calls, ${(r.calls / r.names).toFixed(3)} per name; answers ${JSON.stringify(r.statuses)}`);
+  const count = (c: ScenarioCount) => `${c.calls} calls (${(c.calls / r.names).toFixed(3)} per name), answers ${JSON.stringify(c.statuses)}`;
+  console.log(`  ${r.scenario}: cold ${count(r.cold)}; warm ${count(r.warm)}`);
 }
 if (process.argv.includes("--scenarios")) process.exit(0);
 

@@ -8,7 +8,7 @@ import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
 import type { IncomingCall } from "./http/incoming-call";
 import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
-import type { XUser } from "./core/x-types";
+import { tokenUserId, type XUser } from "./core/x-types";
 import type { XApi } from "./upstream/x-api";
 import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
 import type { UserDirectory } from "./users/user-directory";
@@ -47,14 +47,18 @@ export async function sendDirectMessage(call: IncomingCall, dialect: Dialect, ct
   // A message that cannot go costs no lookup either.
   const refused = services.xApi.sendRefusal(creds);
   if (refused) throw refused;
-  const recipient = await services.users.resolve(legacy.recipient, creds);
+  // The sender's profile, asked for now so that it rides in the recipient's users/lookup call; never the send's error.
+  const senderHint = tokenUserId(creds.token);
+  const early = senderHint ? services.users.resolve({ by: "id", value: senderHint }, creds).catch(() => undefined) : undefined;
+  const recipient = await services.users.resolve(legacy.recipient, creds).catch((err) => afterPrefetch(early, err));
   const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
   services.admitSend?.();
-  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event));
+  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event)).catch((err) => afterPrefetch(early, err));
   trace.upstreamStatus = answer.status;
   const { senderId } = answer.message;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
-  const sender = await services.users.resolve({ by: "id", value: senderId }, creds).catch(() => placeholderUser(senderId));
+  const known = senderId === senderHint ? early : services.users.resolve({ by: "id", value: senderId }, creds).catch(() => undefined);
+  const sender = (await known) ?? placeholderUser(senderId);
   const rendered = dialect.renderMessage(toDirectMessage(answer.message, sender, recipient), ctx);
   // The client sees its DM quota as the upstream counts it, under its dialect's header names.
   if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };
@@ -86,6 +90,15 @@ export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined,
     if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) url.host = host;
   }
   return url.href;
+}
+
+/**
+ * Rethrows once the sender's prefetch has settled: on Workers, what a request started is cancelled when it answers,
+ * and the next request of its caller, which joins that lookup, would wait on it for ever.
+ */
+async function afterPrefetch(prefetch: Promise<unknown> | undefined, err: unknown): Promise<never> {
+  await prefetch;
+  throw err;
 }
 
 /** The sender as far as the answer names it, when looking it up failed after the send. */

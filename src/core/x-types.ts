@@ -11,6 +11,11 @@ export const SCREEN_NAME = /^[A-Za-z0-9_]{1,50}$/;
 /** Whether a value is an X id (a user's, a message's) as the API writes it in `id_str`: a 64-bit number's digits. */
 export const isXId = (value: unknown): value is string => typeof value === "string" && /^[0-9]{1,20}$/.test(value);
 
+/** The id of an X access token's user: X's tokens begin with it (`776627022-…`); undefined for tokens of other forms. */
+export function tokenUserId(token: string): string | undefined {
+  return /^([0-9]{1,20})-/.exec(token)?.[1];
+}
+
 export interface XUser {
   id: number;
   id_str: string;

@@ -1,12 +1,13 @@
 import type { SentMessage } from "../core/direct-message";
 import { BridgeError } from "../core/errors";
-import { isXId, SCREEN_NAME } from "../core/x-types";
+import { isXId, SCREEN_NAME, tokenUserId, type XUser } from "../core/x-types";
 import type { OAuthCredentials, Param } from "../oauth/signature";
 import { createRateLimits, withinQuota, type LimitedEndpoint } from "./rate-limits";
 import { fetchUpstreamJson, passedBackHeaders, type UpstreamResponse } from "./upstream-fetch";
 import { createUpstreamSigner } from "./upstream-signer";
 import { isV2User, toLegacyUser, V2_USER_FIELDS } from "./v2-user";
 import type { XApi, XApiOptions } from "./x-api";
+import type { LookupBy, LookupQuery, LookupUsers } from "../users/lookup-batcher";
 
 /** The answer of `POST /2/dm_conversations/with/:participant_id/messages`, mirroring the JSON. */
 export interface XV2MessageCreated {
@@ -33,36 +34,46 @@ export function createXApiV2(options: XApiOptions): XApi {
     const pair = typeof conversationId === "string" ? /^([0-9]{1,20})-([0-9]{1,20})$/.exec(conversationId) : null;
     if (pair) return pair[1] === recipientId ? pair[2]! : pair[1]!;
     // X access tokens start with their user's id; asking /2/users/me is the last resort, after the send.
-    const owner = /^([0-9]{1,20})-/.exec(creds.token);
-    if (owner) return owner[1]!;
+    const owner = tokenUserId(creds.token);
+    if (owner) return owner;
     const me = ((await get("/2/users/me", [], creds)) as { data?: unknown }).data;
     if (!isV2User(me)) throw new BridgeError("upstream_bad_response");
     return me.id;
   }
 
+  async function lookupKind(creds: OAuthCredentials, by: LookupBy, values: readonly string[]): Promise<XUser[]> {
+    const fields: Param = ["user.fields", V2_USER_FIELDS];
+    let json: unknown;
+    if (by === "user_id") {
+      // Only an id (isXId) or a name of SCREEN_NAME's form enters a path: one bad value would fail a whole batch.
+      const ids = values.filter(isXId);
+      if (ids.length === 0) return [];
+      json = await get("/2/users", [["ids", ids.join(",")], fields], creds, "users/lookup");
+    } else {
+      const names = values.filter((v) => SCREEN_NAME.test(v));
+      if (names.length === 0) return [];
+      // One name goes to users/show, unless that quota is spent and users/lookup's is not.
+      json =
+        names.length === 1 && !(limits.refusal(creds, "users/show") && !limits.refusal(creds, "users/lookup"))
+          ? await get(`/2/users/by/username/${names[0]}`, [fields], creds, "users/show")
+          : await get("/2/users/by", [["usernames", names.join(",")], fields], creds, "users/lookup");
+    }
+    // v2 answers 200 with only `errors` when nobody was found; a single lookup's `data` is an object.
+    const data = (json as { data?: unknown } | undefined)?.data;
+    const list = data === undefined ? [] : Array.isArray(data) ? data : [data];
+    return list.filter(isV2User).map(toLegacyUser);
+  }
+
+  // v2 cannot mix names and ids in one call: the batcher is told to keep them apart (`oneKindPerCall`), and a query
+  // of both kinds, should one come, is two calls.
+  const lookupUsers: LookupUsers = Object.assign(
+    async (creds: OAuthCredentials, query: LookupQuery) =>
+      (await Promise.all([lookupKind(creds, "screen_name", query.screen_name), lookupKind(creds, "user_id", query.user_id)])).flat(),
+    { oneKindPerCall: true },
+  );
+
   return {
-    async lookupUsers(creds, by, values) {
-      const fields: Param = ["user.fields", V2_USER_FIELDS];
-      let json: unknown;
-      if (by === "user_id") {
-        // Only an id (isXId) or a name of SCREEN_NAME's form enters a path: one bad value would fail a whole batch.
-        const ids = values.filter(isXId);
-        if (ids.length === 0) return [];
-        json = await get("/2/users", [["ids", ids.join(",")], fields], creds, "users/lookup");
-      } else {
-        const names = values.filter((v) => SCREEN_NAME.test(v));
-        if (names.length === 0) return [];
-        // One name goes to users/show, unless that quota is spent and users/lookup's is not.
-        json =
-          names.length === 1 && !(limits.refusal(creds, "users/show") && !limits.refusal(creds, "users/lookup"))
-            ? await get(`/2/users/by/username/${names[0]}`, [fields], creds, "users/show")
-            : await get("/2/users/by", [["usernames", names.join(",")], fields], creds, "users/lookup");
-      }
-      // v2 answers 200 with only `errors` when nobody was found; a single lookup's `data` is an object.
-      const data = (json as { data?: unknown } | undefined)?.data;
-      const list = data === undefined ? [] : Array.isArray(data) ? data : [data];
-      return list.filter(isV2User).map(toLegacyUser);
-    },
+    lookupUsers,
 
     async sendMessage(creds, body) {
       const { target, message_data: data } = body.event.message_create;

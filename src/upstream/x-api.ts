@@ -5,13 +5,14 @@ import type { HmacSha1, OAuthCredentials, Param } from "../oauth/signature";
 import { createRateLimits, withinQuota, type RateLimits } from "./rate-limits";
 import { fetchUpstreamJson, type FetchLike, type UpstreamAnswer } from "./upstream-fetch";
 import { createUpstreamSigner } from "./upstream-signer";
+import type { LookupBy, LookupUsers } from "../users/lookup-batcher";
 
 export interface XApi {
-  lookupUsers(creds: OAuthCredentials, by: "screen_name" | "user_id", values: readonly string[]): Promise<XUser[]>;
+  lookupUsers: LookupUsers;
   /** Sends once; an answer that does not say what was sent is `upstream_bad_response` with the upstream's status. */
   sendMessage(creds: OAuthCredentials, body: XNewEventRequest): Promise<SendAnswer>;
   /** While the caller's quota for the lookup's endpoint is spent: the error to answer at once, without a call. */
-  lookupRefusal(creds: OAuthCredentials, by: "screen_name" | "user_id"): BridgeError | undefined;
+  lookupRefusal(creds: OAuthCredentials, by: LookupBy): BridgeError | undefined;
   /** The same for sending, checked before anything else is spent on a message that cannot go. */
   sendRefusal(creds: OAuthCredentials): BridgeError | undefined;
 }
@@ -39,11 +40,12 @@ export function createXApi(options: XApiOptions): XApi {
   const limits = options.rateLimits ?? createRateLimits({ clock: options.clock });
 
   return {
-    async lookupUsers(creds, by, values) {
-      const query: Param[] = [
-        [by, values.join(",")],
-        ["include_entities", "false"],
-      ];
+    // Names and ids in one call: users/lookup takes `screen_name` and `user_id` together (100 values in all).
+    async lookupUsers(creds, { screen_name, user_id }) {
+      const query: Param[] = [];
+      if (screen_name.length > 0) query.push(["screen_name", screen_name.join(",")]);
+      if (user_id.length > 0) query.push(["user_id", user_id.join(",")]);
+      query.push(["include_entities", "false"]);
       const url = endpoint("/1.1/users/lookup.json", query);
       const headers = { authorization: await authorize("GET", url, query, creds), accept: "application/json" };
       const { json } = await withinQuota(limits, creds, "users/lookup", () =>

@@ -3,7 +3,17 @@ import type { XUser } from "../core/x-types";
 import type { OAuthCredentials } from "../oauth/signature";
 
 export type LookupBy = "screen_name" | "user_id";
-export type LookupUsers = (creds: OAuthCredentials, by: LookupBy, values: readonly string[]) => Promise<XUser[]>;
+/** One users/lookup call's values, as its `screen_name` and `user_id` parameters: 100 at most, both kinds counted. */
+export type LookupQuery = Readonly<Record<LookupBy, readonly string[]>>;
+
+export interface LookupUsers {
+  (creds: OAuthCredentials, query: LookupQuery): Promise<XUser[]>;
+  /**
+   * Set when the upstream takes one kind of value per call (the v2 API: `/2/users/by` and `/2/users`): each kind
+   * then has its calls apart, so that one kind's failure is not the other's. v1.1's users/lookup takes both in one.
+   */
+  readonly oneKindPerCall?: boolean;
+}
 /** The error to answer at once, without an upstream call, while the caller's lookup quota is spent. */
 export type LookupRefusal = (creds: OAuthCredentials, by: LookupBy) => BridgeError | undefined;
 
@@ -38,16 +48,19 @@ interface Waiter {
 /** One value waiting to be looked up or in flight, for whichever caller asked first, and everyone waiting on it. */
 interface Claim {
   key: string;
+  by: LookupBy;
   value: string;
   waiters: Waiter[];
 }
 
-/** One caller's values of one kind: waiting to be sent, and how many of its calls are in flight. */
+/**
+ * One caller's values (names and ids together, unless the upstream takes one kind per call): waiting to be sent,
+ * and how many of its calls are in flight.
+ */
 interface Queue {
   key: string;
   caller: string;
   creds: OAuthCredentials;
-  by: LookupBy;
   pending: Claim[];
   /** When the oldest and the newest pending values arrived. */
   firstArrival: number;
@@ -66,7 +79,8 @@ interface Queue {
 
 /**
  * Gathers lookups into users/lookup calls of up to 100 values, spending as few calls as the traffic allows (the
- * upstream's quota, 900 calls per 15 minutes per token, is what is scarce):
+ * upstream's quota, 900 calls per 15 minutes per token, is what is scarce). A caller's names and ids share its
+ * calls (a sender's own profile rides with its recipients' names), unless the upstream takes one kind per call:
  * - an idle caller's values go once no new one came for the window: a lone lookup waits the window, no more;
  * - values that arrive while one of the caller's calls is in flight wait for it and go together in the next call
  *   when it answers (a window after the newest); 100 waiting go at once;
@@ -100,7 +114,7 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
   const recentlyAnswered = (q: Queue) => now() - q.lastAnswer < streamGapMs;
 
   function queueOf(w: Waiter, by: LookupBy): Queue {
-    const key = `${w.caller}\n${by}`;
+    const key = options.lookup.oneKindPerCall ? `${w.caller}\n${by}` : w.caller;
     let q = queues.get(key);
     if (!q) {
       if (queues.size >= SWEEP_AT) sweepIdle();
@@ -110,7 +124,6 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
           key,
           caller: w.caller,
           creds: w.creds,
-          by,
           pending: [],
           firstArrival: 0,
           lastArrival: 0,
@@ -135,14 +148,14 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
       return;
     }
     lastAsked = now();
-    const key = `${by}\n${value}`;
+    const key = claimKey(by, value);
     const joined = claims.get(key);
     if (joined) {
       if (joined.waiters[0]!.caller !== w.caller) w.retry = inOwnRequest(() => enqueue(w, by, value));
       joined.waiters.push(w);
       return;
     }
-    const claim: Claim = { key, value, waiters: [w] };
+    const claim: Claim = { key, by, value, waiters: [w] };
     claims.set(key, claim);
     const q = queueOf(w, by);
     q.lastArrival = lastAsked;
@@ -192,21 +205,26 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
     const batch = q.pending;
     if (batch.length === 0) return;
     q.pending = [];
-    q.flights++;
     q.lastSize = batch.length;
-    // Values that waited while the quota ran out are refused here too, without a call.
-    const refused = options.refusal?.(q.creds, q.by);
-    if (!refused) options.onSend?.(batch.length);
-    const answer = refused
-      ? Promise.reject(refused)
-      : lookupRetryingOnce(
-          options.lookup,
-          q.creds,
-          q.by,
-          batch.map((c) => c.value),
-        );
-    answer.then(
-      (users) => settle(q, batch, new Map(users.map((u) => [q.by === "user_id" ? u.id_str : u.screen_name.toLowerCase(), u]))),
+    // Values that waited while the quota ran out are refused here too, without a call; per kind, since on the v2
+    // API a name may still go (users/show) when ids may not.
+    const refusals = { screen_name: options.refusal?.(q.creds, "screen_name"), user_id: options.refusal?.(q.creds, "user_id") };
+    const going = refusals.screen_name || refusals.user_id ? batch.filter((c) => !refusals[c.by]) : batch;
+    for (const by of LOOKUP_KINDS) {
+      const refused = refusals[by];
+      const stopped = refused && batch.filter((c) => c.by === by);
+      if (stopped && stopped.length > 0) answer(q, stopped, Promise.reject(refused));
+    }
+    if (going.length === 0) return;
+    options.onSend?.(going.length);
+    const query = { screen_name: valuesOf(going, "screen_name"), user_id: valuesOf(going, "user_id") };
+    answer(q, going, lookupRetryingOnce(options.lookup, q.creds, query));
+  }
+
+  function answer(q: Queue, batch: Claim[], call: Promise<XUser[]>): void {
+    q.flights++;
+    call.then(
+      (users) => settle(q, batch, foundBy(users)),
       // users/lookup answers 404 when none of the values exist: that is an answer, not a failure.
       (err) => settle(q, batch, err instanceof BridgeError && err.kind === "recipient_not_found" ? new Map() : undefined, err),
     );
@@ -220,7 +238,7 @@ export function createLookupBatcher(options: LookupBatcherOptions) {
     const foreignRetries = found === undefined && isCallersOwn(failure);
     for (const c of batch) {
       for (const w of c.waiters) {
-        if (found) w.resolve(found.get(c.value));
+        if (found) w.resolve(found.get(c.key));
         else if (foreignRetries && w.retry) w.retry();
         else w.reject(failure);
       }
@@ -244,6 +262,21 @@ function inOwnRequest(f: () => unknown): () => void {
   let go!: () => void;
   void new Promise<void>((resolve) => (go = resolve)).then(f);
   return go;
+}
+
+const LOOKUP_KINDS: readonly LookupBy[] = ["screen_name", "user_id"];
+
+const claimKey = (by: LookupBy, value: string) => `${by}\n${value}`;
+const valuesOf = (claims: readonly Claim[], by: LookupBy) => claims.filter((c) => c.by === by).map((c) => c.value);
+
+/** An answer's users under the claim keys they answer: by id, and by name in lower case. */
+function foundBy(users: readonly XUser[]): Map<string, XUser> {
+  const found = new Map<string, XUser>();
+  for (const u of users) {
+    found.set(claimKey("user_id", u.id_str), u);
+    found.set(claimKey("screen_name", u.screen_name.toLowerCase()), u);
+  }
+  return found;
 }
 
 /** Values gathered while one call was in flight that make a burst. */
@@ -276,11 +309,11 @@ export function isCallersOwn(err: unknown): boolean {
 }
 
 /** A lookup is an idempotent GET: one more try after a connection failure is safe (a timeout is not retried). */
-async function lookupRetryingOnce(lookup: LookupUsers, creds: OAuthCredentials, by: LookupBy, values: string[]) {
+async function lookupRetryingOnce(lookup: LookupUsers, creds: OAuthCredentials, query: LookupQuery) {
   try {
-    return await lookup(creds, by, values);
+    return await lookup(creds, query);
   } catch (err) {
-    if (err instanceof BridgeError && err.kind === "upstream_unreachable") return lookup(creds, by, values);
+    if (err instanceof BridgeError && err.kind === "upstream_unreachable") return lookup(creds, query);
     throw err;
   }
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { signLegacyCall } from "../helpers/legacy-client";
+import { createStaticCredentialStore } from "../../src/auth/credential-store";
+import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
+import { DEMO, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
@@ -43,7 +45,8 @@ describe("recipient resolution against the sandbox's call counts", () => {
       send({ screen_name: "load_4", text: "c" }),
     ]);
     expect(res.map((r) => r.status)).toEqual([200, 404, 200]);
-    expect(h.sandbox.stats.lookups[0]).toEqual(["load_3", "no_such_user_x", "load_4"]);
+    // The sender's own profile rides in the same call (X tokens begin with their user's id).
+    expect(h.sandbox.stats.lookups).toEqual([["load_3", "no_such_user_x", "load_4", SENDER_ID]]);
     expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["a", "c"]);
   });
 
@@ -55,7 +58,7 @@ describe("recipient resolution against the sandbox's call counts", () => {
       send({ screen_name: "load_6", text: "fine" }),
     ]);
     expect(res.map((r) => r.status)).toEqual([404, 404, 404, 200]);
-    expect(h.sandbox.stats.lookups.filter((l) => l.some((v) => v.includes("load_")))).toEqual([["load_6"]]);
+    expect(h.sandbox.stats.lookups.filter((l) => l.some((v) => v.includes("load_")))).toEqual([["load_6", SENDER_ID]]);
     expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["fine"]);
   });
 
@@ -71,8 +74,8 @@ describe("recipient resolution against the sandbox's call counts", () => {
     expect([failed.status, (await failed.json()).errors[0].code]).toEqual([503, 130]);
     h.sandbox.setFault("users/lookup", undefined);
     expect((await send({ screen_name: "load_5", text: "b" })).status).toBe(200);
-    // The failed call, the repeated lookup of load_5, and the sender's profile after the send.
-    expect(h.sandbox.stats.calls["users/lookup"]).toBe(3);
+    // The failed call, then load_5 again with the sender's profile in one call.
+    expect(h.sandbox.stats.calls["users/lookup"]).toBe(2);
     expect(lookupsOf("load_5")).toBe(1);
     expect(h.sandbox.stats.events.map((e) => e.text)).toEqual(["b"]);
   });
@@ -80,11 +83,31 @@ describe("recipient resolution against the sandbox's call counts", () => {
   it("case variants of one name share one entry, even when they arrive together", async () => {
     const res = await Promise.all(["LOAD_6", "load_6", "Load_6"].map((n) => send({ screen_name: n, text: n })));
     expect(res.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(h.sandbox.stats.lookups.filter((l) => l.some((v) => v.toLowerCase() === "load_6"))).toEqual([["load_6"]]);
+    expect(h.sandbox.stats.lookups.filter((l) => l.some((v) => v.toLowerCase() === "load_6"))).toEqual([["load_6", SENDER_ID]]);
   });
 
   it("caches the sender's own user object after the first message", async () => {
     for (const name of ["load_7", "load_8", "load_9"]) expect((await send({ screen_name: name, text: "x" })).status).toBe(200);
     expect(lookupsOf(SENDER_ID)).toBe(1);
+  });
+
+  it("looks the sender up after the send when its token does not begin with an id, or with another user's", async () => {
+    // Both tokens are the demo user's on the sandbox: "999" names nobody, and the answer's sender id is believed.
+    const tokens = { "plain-token": "plain-secret", "999-other-token": "other-secret" };
+    const all = { ...DEMO_CREDENTIALS, tokens: { ...DEMO_CREDENTIALS.tokens, ...tokens } };
+    const other = await startHarness({ sandbox: { tokens: all.tokens }, app: { credentials: createStaticCredentialStore(all) } });
+    try {
+      const sendAs = async (token: keyof typeof tokens, name: string) => {
+        const res = await other.call(
+          signLegacyCall({ url: NEW_JSON, form: { screen_name: name, text: "x" }, creds: { ...DEMO, token, tokenSecret: tokens[token] } }),
+        );
+        return [res.status, (await res.json()).sender.screen_name];
+      };
+      expect(await sendAs("plain-token", "load_1")).toEqual([200, "s0c1alm3dia"]);
+      expect(await sendAs("999-other-token", "load_2")).toEqual([200, "s0c1alm3dia"]);
+      expect(other.sandbox.stats.lookups).toEqual([["load_1"], [SENDER_ID], ["load_2", "999"]]);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -106,8 +106,8 @@ describe("Twitter 1.1 direct_messages/new through the sandbox", () => {
     for (const name of ["igudo", "IGUDO", "Igudo"]) {
       expect((await h.call(signLegacyCall({ url: NEW_JSON, form: { screen_name: name, text: `hi ${name}` } }))).status).toBe(200);
     }
-    // One lookup for the recipient, one for the sender's profile; none for the second and third messages.
-    expect(h.sandbox.stats.lookups).toEqual([["igudo"], ["776627022"]]);
+    // One lookup, of the recipient and the sender's profile together; none for the second and third messages.
+    expect(h.sandbox.stats.lookups).toEqual([["igudo", "776627022"]]);
     expect(h.sandbox.stats.events).toHaveLength(3);
   });
 

@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/core/errors";
 import type { XUser } from "../../src/core/x-types";
 import type { OAuthCredentials } from "../../src/oauth/signature";
-import { createLookupBatcher, type LookupBy } from "../../src/users/lookup-batcher";
+import { createLookupBatcher, type LookupQuery } from "../../src/users/lookup-batcher";
 
 const creds = (token: string): OAuthCredentials => ({ consumerKey: "ck", consumerSecret: "cs", token, tokenSecret: "ts" });
 const user = (name: string, id: string) => ({ id: Number(id), id_str: id, name, screen_name: name }) as XUser;
 
 /** A users/lookup stand-in that records its calls and answers from a fixed directory or a scripted failure. */
 function fakeLookup(known: Record<string, string>, failures: unknown[] = []) {
-  const calls: { token: string; by: LookupBy; values: string[] }[] = [];
-  const lookup = async (c: OAuthCredentials, by: LookupBy, values: readonly string[]) => {
-    calls.push({ token: c.token, by, values: [...values] });
+  const calls: { token: string; values: string[] }[] = [];
+  const lookup = async (c: OAuthCredentials, { screen_name: values }: LookupQuery) => {
+    calls.push({ token: c.token, values: [...values] });
     const failure = failures.shift();
     if (failure) throw failure;
     const found = values.filter((v) => known[v] !== undefined).map((v) => user(v, known[v]!));
@@ -54,7 +54,7 @@ describe("lookup batching", () => {
     ]);
     s.fire();
     expect((await pending).map((u) => u?.id_str)).toEqual(["1", "2", "1"]);
-    expect(f.calls).toEqual([{ token: "t", by: "screen_name", values: ["ann", "bob"] }]);
+    expect(f.calls).toEqual([{ token: "t", values: ["ann", "bob"] }]);
   });
 
   it("sends a full batch of 100 at once and starts another", async () => {
@@ -132,14 +132,18 @@ function virtualTime() {
   };
 }
 
-/** users/lookup answering after `delayMs` of virtual time; `load_N` exists, a token in `refused` gets its error. */
+/**
+ * users/lookup answering after `delayMs` of virtual time; `load_N` exists, with id 9000000000+N; a token in
+ * `refused` gets its error. A call's values are recorded names first, then ids, as users/lookup's two parameters.
+ */
 function slowLookup(time: ReturnType<typeof virtualTime>, delayMs: number, refused: Record<string, BridgeError> = {}) {
   const calls: { token: string; at: number; values: string[] }[] = [];
-  const lookup = async (c: OAuthCredentials, _by: LookupBy, values: readonly string[]) => {
-    calls.push({ token: c.token, at: time.now(), values: [...values] });
+  const lookup = async (c: OAuthCredentials, { screen_name, user_id }: LookupQuery) => {
+    calls.push({ token: c.token, at: time.now(), values: [...screen_name, ...user_id] });
     await time.sleep(delayMs);
     if (refused[c.token]) throw refused[c.token];
-    return values.filter((v) => v.startsWith("load_")).map((v) => user(v, String(9e9 + Number(v.slice(5)))));
+    const numbers = [...screen_name.filter((v) => v.startsWith("load_")).map((v) => Number(v.slice(5))), ...user_id.map((v) => Number(v) - 9e9)];
+    return numbers.filter((n) => Number.isInteger(n) && n >= 0).map((n) => user(`load_${n}`, String(9e9 + n)));
   };
   return { calls, lookup };
 }
@@ -385,5 +389,84 @@ describe("adaptive batching against a users/lookup that answers in 80 ms", () =>
     await time.runUntil(2_000);
     expect((await other)?.screen_name).toBe("load_3");
     expect(up.calls.map((c) => c.values)).toEqual([["load_1"], ["load_3"]]);
+  });
+});
+
+describe("names and ids of one caller in one users/lookup call", () => {
+  const id = (n: number) => String(9e9 + n);
+
+  it("a caller's own id asked with its recipients' names goes in their call, and each gets its own user", async () => {
+    const { time, up, lookupOne } = batcherWithSlowLookup();
+    const own = lookupOne(creds("a"), "user_id", id(7));
+    const recipients = arrive(
+      time,
+      lookupOne,
+      names(0, 3).map((n) => ["a", n]),
+      0.5,
+    );
+    await time.runUntil(1_000);
+    expect((await own)?.screen_name).toBe("load_7");
+    expect((await Promise.all(recipients)).map((u) => u?.id_str)).toEqual([id(0), id(1), id(2)]);
+    expect(up.calls).toEqual([{ token: "a", at: 2, values: [...names(0, 3), id(7)] }]);
+  });
+
+  it("100 values in all make a full call, names and ids counted together", async () => {
+    const { time, up, lookupOne } = batcherWithSlowLookup();
+    const answers = [
+      ...names(0, 60).map((n) => lookupOne(creds("a"), "screen_name", n)),
+      ...Array.from({ length: 60 }, (_, i) => lookupOne(creds("a"), "user_id", id(100 + i))),
+    ];
+    await time.runUntil(1_000);
+    expect((await Promise.all(answers)).map((u) => u?.screen_name)).toEqual([...names(0, 60), ...names(100, 60)]);
+    // The 20 over the hundred waited for the full call: a burst, sent once nobody asked for 100 ms.
+    expect(up.calls.map((c) => [c.at, c.values.length])).toEqual([
+      [0, 100],
+      [100, 20],
+    ]);
+  });
+
+  it("never answers an id with the user whose screen name is those digits, nor the other way round", async () => {
+    const time = virtualTime();
+    const digitsName = user("12345", "4040404");
+    const byThatId = user("noradio", "12345");
+    const calls: LookupQuery[] = [];
+    const lookup = async (_c: OAuthCredentials, query: LookupQuery) => (calls.push(query), [byThatId, digitsName]);
+    const lookupOne = createLookupBatcher({ lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const answers = Promise.all([lookupOne(creds("a"), "screen_name", "12345"), lookupOne(creds("a"), "user_id", "12345")]);
+    await time.runUntil(100);
+    expect((await answers).map((u) => u?.screen_name)).toEqual(["12345", "noradio"]);
+    expect(calls).toEqual([{ screen_name: ["12345"], user_id: ["12345"] }]);
+  });
+
+  it("refuses, without a call, the kind whose quota ran out while it waited, and sends the other", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const limited = new BridgeError("rate_limited", { xCode: 88 });
+    let spent = false;
+    const lookupOne = createLookupBatcher({
+      lookup: up.lookup,
+      windowMs: 2,
+      schedule: time.schedule,
+      now: time.now,
+      refusal: (_c, by) => (spent && by === "user_id" ? limited : undefined),
+    });
+    const answers = [lookupOne(creds("a"), "user_id", id(1)), lookupOne(creds("a"), "screen_name", "load_2")];
+    for (const a of answers) a.catch(() => {});
+    spent = true;
+    await time.runUntil(1_000);
+    const settled = await Promise.allSettled(answers);
+    expect(settled.map((s) => (s.status === "fulfilled" ? s.value?.screen_name : s.reason))).toEqual([limited, "load_2"]);
+    expect(up.calls.map((c) => c.values)).toEqual([["load_2"]]);
+  });
+
+  it("keeps names and ids in calls of their own for an upstream that takes one kind per call (v2)", async () => {
+    const time = virtualTime();
+    const up = slowLookup(time, LOOKUP_MS);
+    const lookup = Object.assign(up.lookup, { oneKindPerCall: true });
+    const lookupOne = createLookupBatcher({ lookup, windowMs: 2, schedule: time.schedule, now: time.now });
+    const answers = Promise.all([lookupOne(creds("a"), "user_id", id(1)), lookupOne(creds("a"), "screen_name", "load_2")]);
+    await time.runUntil(1_000);
+    expect((await answers).map((u) => u?.screen_name)).toEqual(["load_1", "load_2"]);
+    expect(up.calls.map((c) => c.values)).toEqual([[id(1)], ["load_2"]]);
   });
 });

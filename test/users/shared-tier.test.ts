@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { XUser } from "../../src/core/x-types";
 import type { OAuthCredentials } from "../../src/oauth/signature";
+import type { LookupQuery } from "../../src/users/lookup-batcher";
 import { createKvUserStore, type KvNamespaceLike } from "../../src/users/kv-user-store";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 
@@ -21,7 +22,7 @@ function memoryKv() {
 
 function countingLookup() {
   const calls: string[][] = [];
-  const lookup = async (_c: OAuthCredentials, _by: string, values: readonly string[]) => {
+  const lookup = async (_c: OAuthCredentials, { screen_name: values }: LookupQuery) => {
     calls.push([...values]);
     return values
       .filter((v) => v !== "ghost")

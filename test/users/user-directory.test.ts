@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/core/errors";
 import type { XUser } from "../../src/core/x-types";
 import type { OAuthCredentials } from "../../src/oauth/signature";
-import type { LookupBy } from "../../src/users/lookup-batcher";
+import type { LookupQuery } from "../../src/users/lookup-batcher";
 import { createUserDirectory, DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 
 const creds = (token: string): OAuthCredentials => ({ consumerKey: "ck", consumerSecret: "cs", token, tokenSecret: "ts" });
@@ -11,7 +11,7 @@ const ann = { id: 1, id_str: "1", name: "Ann", screen_name: "Ann", following: tr
 describe("user directory shared by many callers", () => {
   it("fails only the caller whose token the upstream refused, when two callers ask for one new name at once", async () => {
     const calls: string[] = [];
-    const lookup = async (c: OAuthCredentials, _by: LookupBy, _values: readonly string[]): Promise<XUser[]> => {
+    const lookup = async (c: OAuthCredentials): Promise<XUser[]> => {
       calls.push(c.token);
       if (c.token === "revoked") throw new BridgeError("auth_invalid", { xCode: 89, upstreamStatus: 401 });
       return [{ ...ann }];
@@ -47,7 +47,7 @@ describe("the directory's observer", () => {
       cacheMiss: () => events.push("miss"),
       lookupSent: (n: number) => events.push(`sent:${n}`),
     };
-    const lookup = async (_c: OAuthCredentials, _by: LookupBy, values: readonly string[]): Promise<XUser[]> =>
+    const lookup = async (_c: OAuthCredentials, { screen_name: values }: LookupQuery): Promise<XUser[]> =>
       values.filter((v) => v === "ann").map(() => ({ ...ann }));
     const users = createUserDirectory(lookup, { ...DEFAULT_USER_DIRECTORY, batchWindowMs: 1 }, undefined, observer);
     await Promise.allSettled([
