@@ -2,7 +2,7 @@
  * `npm run bench:ab -- <checkout> <checkout> [...] [--slices 10] [--seconds 3]`: the CPU per message of two or more
  * checkouts of dm-bridge, measured side by side. This machine's speed drifts by 10–20% within minutes, more than
  * most changes are worth, so one run of `npm run bench` per version cannot tell them apart. Here every version's
- * sidecar runs at once, pinned to the same core, behind one sandbox upstream, and wrk drives them in turn in
+ * sidecar runs at once, pinned to the same core, behind one upstream (the sandbox's answers replayed, as in `npm run bench`), and wrk drives them in turn in
  * short slices (order reversed every other slice): a drift lands on all of them alike. Each checkout needs its
  * `node_modules` (a symlink to this one's will do). A checkout may carry node flags or settings after `+` signs, to
  * compare settings of one build: `npm run bench:ab -- . .+--max-semi-space-size=4 .+METRICS=off`. Each sidecar's peak resident memory
@@ -37,7 +37,7 @@ ensureTools();
 const dir = mkdtempSync(join(tmpdir(), "dm-bridge-ab-"));
 process.on("SIGINT", () => (stopAll(), process.exit(130)));
 try {
-  const { port: upstreamPort } = await startSandboxUpstream("1");
+  const { port: upstreamPort } = await startSandboxUpstream("1", "fast");
   const sidecars: { checkout: string; port: number; pid: number; ticks: number; requests: number; perSlice: number[] }[] = [];
   for (const { label: checkout, path, flags, settings } of checkouts) {
     const port = await freePort();

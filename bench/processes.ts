@@ -32,10 +32,10 @@ export async function builtBenchEntry(name: string): Promise<string> {
   return out;
 }
 
-/** The sandbox upstream in its own process (`bench/upstream-server.ts`), listening once this resolves. */
-export async function startSandboxUpstream(cpus?: string): Promise<{ child: ChildProcess; port: number }> {
+/** The upstream in its own process (`bench/upstream-server.ts`: the sandbox, or it replayed), listening once this resolves. */
+export async function startSandboxUpstream(cpus?: string, mode: "sandbox" | "fast" = "sandbox"): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = startProcess(process.execPath, [await builtBenchEntry("upstream-server"), String(port)], { cpus });
+  const child = startProcess(process.execPath, [await builtBenchEntry("upstream-server"), String(port), mode], { cpus });
   await waitForPort(port);
   return { child, port };
 }

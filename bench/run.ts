@@ -53,6 +53,8 @@ const { values: opt } = parseArgs({
     "no-pin": { type: "boolean", default: false },
     "no-doc": { type: "boolean", default: false },
     "max-rate": { type: "string", default: "40000" },
+    /** `fast`: the sandbox's first answer to each URL replayed from memory, so that the hop is what is measured; `sandbox`: every request verified. */
+    upstream: { type: "string", default: "fast" },
     /** Extra node flags for every dm-bridge case, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load. */
     "proxy-node-args": { type: "string", default: "" },
     /** DM_DAILY_LIMIT_PER_USER of every dm-bridge case (0: none), so that each checks a budget per message, in memory or in Redis. */
@@ -66,6 +68,8 @@ const { values: opt } = parseArgs({
 const durationSec = Number(opt.duration);
 const warmupSec = Number(opt.warmup);
 const connections = Number(opt.connections);
+const upstreamMode = opt.upstream as "fast" | "sandbox";
+if (upstreamMode !== "fast" && upstreamMode !== "sandbox") throw new Error("--upstream takes fast or sandbox");
 const phases = opt.phases.split(",").map((p) => p.trim()) as PhaseKey[];
 if (phases.some((p) => !(p in PHASE_LABELS))) throw new Error(`--phases takes ${Object.keys(PHASE_LABELS).join(",")}`);
 const dailyLimit = Number(opt["daily-limit"]);
@@ -180,7 +184,7 @@ function watch(root: number) {
 }
 
 async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
-  const { child: upstream, port: upstreamPort } = await startSandboxUpstream(CPUS.upstream);
+  const { child: upstream, port: upstreamPort } = await startSandboxUpstream(CPUS.upstream, upstreamMode);
   const redis = withRedis(key) ? await startRedisServer(CPUS.upstream) : undefined;
   let hop: ReturnType<typeof startProcess> | undefined;
   let port = upstreamPort;
@@ -305,7 +309,11 @@ const ratios = computeRatios(rows);
 const machine = describeMachine(CPUS, phases.some(withRedis));
 const table = formatTable(rows);
 const scaleOut = formatScaleOut(rows, ratios, connections);
-const settings = phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ${machine.layout}\n` : "";
+const upstreamSays =
+  upstreamMode === "fast"
+    ? "the upstream replays the sandbox's first verified answer to each URL from memory"
+    : "the upstream is the sandbox, verifying every request";
+const settings = `${phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ` : ""}${upstreamSays}; ${machine.layout}\n`;
 console.log(
   `\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => `${l}\n`).join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`,
 );
@@ -321,6 +329,7 @@ if (!opt["no-doc"]) {
     ...(dailyLimit !== 10_000_000 ? [`--daily-limit ${dailyLimit}`] : []),
     ...(opt["cluster-cpus"] !== "0,1" ? [`--cluster-cpus ${opt["cluster-cpus"]}`] : []),
     ...(opt["no-pin"] ? ["--no-pin"] : []),
+    ...(upstreamMode !== "fast" ? [`--upstream ${upstreamMode}`] : []),
     ...(idleSec !== 3 ? [`--idle-seconds ${idleSec}`] : []),
   ];
   const command = `npm run bench -- ${flags.join(" ")}`;
