@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { join, resolve } from "node:path";
-import { bundleForNode } from "../scripts/build-node.mjs";
+import { bundleForNode, startArgs } from "../scripts/build-node.mjs";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 
 /** The environment of a sidecar under load: the demo credentials, the given upstream, nothing from this shell. */
@@ -22,7 +22,8 @@ export function sidecarArgs(checkout: string): string[] {
   const build = join(checkout, "scripts/build-node.mjs");
   if (!existsSync(build)) return ["--import", "tsx", join(checkout, "adapters/node.ts")];
   execFileSync(process.execPath, [build], { stdio: "inherit" });
-  return [join(checkout, "dist/node.mjs")];
+  // As that checkout's `npm start` runs it: its node flags, then its built entry.
+  return startArgs(checkout).map((arg) => (arg.startsWith("-") ? arg : join(checkout, arg)));
 }
 
 /** A bench entry point (`bench/<name>.ts`) bundled as `npm start` bundles the sidecar, so that tsx costs none of them anything. */

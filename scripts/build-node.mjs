@@ -3,7 +3,7 @@
 // Running the TypeScript through tsx at start-up costs a loader thread and ~30 MB, and tsx wraps every function
 // (closures built per request too) in a `__name` call: 8-13% more CPU per message (docs/benchmarks.md).
 import { build } from "esbuild";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,6 +50,18 @@ export function writeAtomically(outfile, contents) {
   const partial = `${outfile}.${process.pid}.partial`;
   writeFileSync(partial, contents);
   renameSync(partial, outfile);
+}
+
+/**
+ * The node arguments `npm start` runs the built sidecar with (its flags, then dist/node.mjs), read from a checkout's
+ * package.json: the tests and benchmarks start the sidecar as operators do, with one place for its flags.
+ */
+export function startArgs(checkout = ROOT) {
+  const start = JSON.parse(readFileSync(join(checkout, "package.json"), "utf8")).scripts.start;
+  const words = start.split(/\s+/);
+  const node = words.indexOf("node");
+  if (node < 0) throw new Error(`npm start does not run node: ${start}`);
+  return words.slice(node + 1);
 }
 
 export const buildSidecar = () => bundleForNode(`${ROOT}adapters/node.ts`, `${ROOT}dist/node.mjs`);

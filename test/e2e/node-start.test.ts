@@ -27,7 +27,7 @@ describe("npm start", () => {
   it("runs as the README's first line has it: `npm start` builds the sidecar, then serves", async () => {
     const { output, url } = await startSidecar({}, ["npm", "start"]);
     expect(output).toContain("> npm run -s build");
-    expect(output).toContain("> exec node dist/node.mjs");
+    expect(output).toContain(`> exec node ${SIDECAR_ARGS.join(" ")}`);
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toEqual({ status: "ok", upstream: "sandbox" });
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { startArgs } from "../../scripts/build-node.mjs";
 
 const children: ChildProcess[] = [];
 
@@ -14,7 +15,7 @@ export function stopSidecars(): void {
 }
 
 /** What `npm start` runs once it has built it (the build is test/helpers/build-sidecar.ts, before any test). */
-export const SIDECAR_ARGS = ["dist/node.mjs"];
+export const SIDECAR_ARGS = startArgs();
 
 /**
  * Starts the Node sidecar exactly as `npm start` does (or with `command`, e.g. `npm start` itself) and collects what
