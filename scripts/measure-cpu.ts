@@ -3,7 +3,7 @@
 // workerd process (every thread, /proc/<pid>/task/*/schedstat) around a known number of requests.
 //
 // 1. Translation inside workerd: scripts/cpu-bench-worker.ts runs N signed requests through createApp inside one
-//    request, the upstream answered from memory. Everything the app does per request (Request objects, Web Crypto
+//    request, the upstream answered from memory. Everything the app does per request (Request objects, OAuth
 //    verification and signing, rendering), no network I/O: the closest to the CPU time Cloudflare bills.
 // 2. End to end: the deployed bundle with DM_PROXY_CREDENTIALS, its upstream the X API sandbox in this Node process
 //    (so the sandbox's work is not counted), N requests through workerd's HTTP stack and Miniflare's entry Worker.
