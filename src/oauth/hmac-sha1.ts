@@ -62,25 +62,31 @@ function finish(state: Int32Array, data: Uint8Array, before: number): Uint8Array
   for (let at = 0; at < full; at += BLOCK) compress(state, data, at);
   // The last bytes, 0x80, zeros, and the length in bits as a 64-bit big-endian number: one block or two.
   const rest = data.length - full;
-  const tailLength = rest + 9 <= BLOCK ? BLOCK : 2 * BLOCK;
-  tail.fill(0);
-  tail.set(data.subarray(full), 0);
+  const end = rest + 9 <= BLOCK ? BLOCK : 2 * BLOCK;
+  for (let i = 0; i < rest; i++) tail[i] = data[full + i]!;
   tail[rest] = 0x80;
-  const bits = (before + data.length) * 8;
-  const view = new DataView(tail.buffer);
-  view.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
-  view.setUint32(tailLength - 4, bits >>> 0);
+  tail.fill(0, rest + 1, end - 5);
+  // Under 2^32 bytes, so the bit length fits in 35 bits: the high word holds its top 3 bits.
+  const length = before + data.length;
+  tail[end - 5] = length >>> 29;
+  writeWord(tail, end - 4, length << 3);
   compress(state, tail, 0);
-  if (tailLength > BLOCK) compress(state, tail, BLOCK);
+  if (end > BLOCK) compress(state, tail, BLOCK);
   const digest = new Uint8Array(20);
-  const out = new DataView(digest.buffer);
-  for (let i = 0; i < 5; i++) out.setInt32(4 * i, state[i]!);
+  for (let i = 0; i < 5; i++) writeWord(digest, 4 * i, state[i]!);
   return digest;
+}
+
+function writeWord(bytes: Uint8Array, at: number, word: number): void {
+  bytes[at] = word >>> 24;
+  bytes[at + 1] = word >>> 16;
+  bytes[at + 2] = word >>> 8;
+  bytes[at + 3] = word;
 }
 
 const w = new Int32Array(80);
 
-/** One 64-byte block of `bytes` at `at` into the five-word state. */
+/** One 64-byte block of `bytes` at `at` into the five-word state; the four kinds of rounds in loops of their own. */
 function compress(state: Int32Array, bytes: Uint8Array, at: number): void {
   for (let i = 0; i < 16; i++) {
     const j = at + 4 * i;
@@ -95,23 +101,33 @@ function compress(state: Int32Array, bytes: Uint8Array, at: number): void {
   let c = state[2]!;
   let d = state[3]!;
   let e = state[4]!;
-  for (let i = 0; i < 80; i++) {
-    let f: number;
-    let k: number;
-    if (i < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5a827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ed9eba1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8f1bbcdc | 0;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xca62c1d6 | 0;
-    }
-    const t = (((a << 5) | (a >>> 27)) + f + e + k + w[i]!) | 0;
+  let t: number;
+  for (let i = 0; i < 20; i++) {
+    t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w[i]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = t;
+  }
+  for (let i = 20; i < 40; i++) {
+    t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w[i]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = t;
+  }
+  for (let i = 40; i < 60; i++) {
+    t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + 0x8f1bbcdc + w[i]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = t;
+  }
+  for (let i = 60; i < 80; i++) {
+    t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0xca62c1d6 + w[i]!) | 0;
     e = d;
     d = c;
     c = (b << 30) | (b >>> 2);
