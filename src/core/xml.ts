@@ -48,14 +48,39 @@ export function buildXmlDocument(root: string, value: JsonValue, options: XmlDoc
 function element(name: string, attributes: string, value: JsonValue | undefined, indent: string, indentBy: string): string {
   const text = textOf(value);
   if (text !== undefined) return text === "" ? `${indent}<${name}${attributes}/>` : `${indent}<${name}${attributes}>${escapeXmlText(text)}</${name}>`;
-  const object = value as { readonly [key: string]: JsonValue | undefined };
-  const inner = indent + indentBy;
+  const children = childrenOf(value as XmlObject, indent + indentBy, indentBy);
+  return children === "" ? `${indent}<${name}${attributes}/>` : `${indent}<${name}${attributes}>${children}\n${indent}</${name}>`;
+}
+
+type XmlObject = { readonly [key: string]: JsonValue | undefined };
+
+/**
+ * The children of a frozen object that holds no other object are written once per indentation and kept: its values
+ * cannot change. Users are (pickUserFields), and they are most of a message's elements.
+ */
+const writtenChildren = new WeakMap<XmlObject, Map<string, string>>();
+
+function childrenOf(object: XmlObject, indent: string, indentBy: string): string {
+  if (!Object.isFrozen(object)) return writeChildren(object, indent, indentBy);
+  let byIndent = writtenChildren.get(object);
+  let children = byIndent?.get(indent);
+  if (children === undefined) {
+    children = writeChildren(object, indent, indentBy);
+    if (!Object.values(object).some((v) => typeof v === "object" && v !== null && !(v instanceof JsonInteger))) {
+      if (!byIndent) writtenChildren.set(object, (byIndent = new Map()));
+      byIndent.set(indent, children);
+    }
+  }
+  return children;
+}
+
+function writeChildren(object: XmlObject, indent: string, indentBy: string): string {
   let children = "";
   for (const key of Object.keys(object)) {
     const v = object[key];
-    if (v !== undefined) children += `\n${element(key, "", v, inner, indentBy)}`;
+    if (v !== undefined) children += `\n${element(key, "", v, indent, indentBy)}`;
   }
-  return children === "" ? `${indent}<${name}${attributes}/>` : `${indent}<${name}${attributes}>${children}\n${indent}</${name}>`;
+  return children;
 }
 
 /** A scalar's text ("" for an empty element), or undefined for an object, whose children are elements. */

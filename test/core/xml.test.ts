@@ -13,6 +13,12 @@ function roundTrip(text: string): unknown {
   return parser.parse(xml).m.text;
 }
 
+function deepFreeze(value: JsonValue): void {
+  if (typeof value !== "object" || value === null || value instanceof JsonInteger) return;
+  for (const v of Object.values(value)) if (v !== undefined) deepFreeze(v as JsonValue);
+  Object.freeze(value);
+}
+
 describe("XML documents", () => {
   it("declares UTF-8 and writes ids from digits, flags as true/false, null and empty as <x/>", () => {
     const xml = buildXmlDocument(
@@ -72,6 +78,14 @@ describe("XML documents", () => {
     );
   });
 
+  it("writes a frozen object kept from an earlier document at the depth where it is now", () => {
+    const user = Object.freeze({ id: new JsonInteger("12"), name: "a & b" });
+    expect(buildXmlDocument("m", { sender: user }, { indentBy: " " })).toContain("\n <sender>\n  <id>12</id>\n  <name>a &amp; b</name>\n </sender>");
+    expect(buildXmlDocument("m", { deeper: { sender: user } }, { indentBy: " " })).toContain(
+      "\n  <sender>\n   <id>12</id>\n   <name>a &amp; b</name>\n  </sender>",
+    );
+  });
+
   it("refuses a list, which no legacy DM document has", () => {
     expect(() => buildXmlDocument("m", { ids: [1, 2] })).toThrow(TypeError);
   });
@@ -123,7 +137,15 @@ describe("XML documents", () => {
     });
     fc.assert(
       fc.property(name, fc.dictionary(name, tree, { maxKeys: 6 }), options, (root, value, { attributes, indentBy }) => {
-        expect(buildXmlDocument(root, value, { rootAttributes: attributes, indentBy })).toBe(reference(root, value, attributes, indentBy));
+        const expected = reference(root, value, attributes, indentBy);
+        expect(buildXmlDocument(root, value, { rootAttributes: attributes, indentBy })).toBe(expected);
+        // Frozen objects' elements are kept once written: the same document again, and at another indentation.
+        deepFreeze(value);
+        expect(buildXmlDocument(root, value, { rootAttributes: attributes, indentBy })).toBe(expected);
+        expect(buildXmlDocument(root, value, { rootAttributes: attributes, indentBy: `${indentBy}\t` })).toBe(
+          reference(root, value, attributes, `${indentBy}\t`),
+        );
+        expect(buildXmlDocument(root, value, { rootAttributes: attributes, indentBy })).toBe(expected);
       }),
       { numRuns: 500 },
     );
