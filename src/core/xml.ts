@@ -36,7 +36,7 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
  * One legacy XML document, declared UTF-8, from the same ordered value the JSON form is written from: integers
  * (JsonInteger included) as their digits, booleans as `true`/`false`, null, "" and an empty object as an empty
  * element (`<url/>`); one element a line, each level indented by `indentBy`. Written by hand rather than by a
- * generic builder: the documents are small and fixed in shape, and the builder cost a sixth of a 1.0 XML
+ * generic builder: the documents are small and fixed in shape, and the builder cost a third of a 1.0 XML
  * message's CPU time in workerd (docs/benchmarks.md).
  */
 export function buildXmlDocument(root: string, value: JsonValue, options: XmlDocumentOptions = {}): string {
