@@ -86,7 +86,10 @@ function writeWord(bytes: Uint8Array, at: number, word: number): void {
 
 const w = new Int32Array(80);
 
-/** One 64-byte block of `bytes` at `at` into the five-word state; the four kinds of rounds in loops of their own. */
+/**
+ * One 64-byte block of `bytes` at `at` into the five-word state. The four kinds of rounds are four loops on purpose:
+ * one loop choosing the kind each round made a signature 6.5 µs instead of 4.0 in workerd.
+ */
 function compress(state: Int32Array, bytes: Uint8Array, at: number): void {
   for (let i = 0; i < 16; i++) {
     const j = at + 4 * i;
