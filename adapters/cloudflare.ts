@@ -7,7 +7,7 @@ import { type Config, ConfigError, parseConfig } from "../src/config";
 import { BridgeError } from "../src/core/errors";
 import { createDialectFinder } from "../src/dialects/registry";
 import { errorResponse, formatOfPath } from "../src/dialects/response";
-import { createWebHmacSha1 } from "../src/oauth/web-hmac";
+import { createHmacSha1 } from "../src/oauth/hmac-sha1";
 import { createKvUserStore, type KvNamespaceLike } from "../src/users/kv-user-store";
 import { fromFetch } from "../src/upstream/upstream-fetch";
 
@@ -30,7 +30,7 @@ export interface WorkerEnv {
 // Never resolved: with no DM_PROXY_CREDENTIALS the upstream calls go to the sandbox in this isolate, not the network.
 const SANDBOX_ORIGIN = "http://sandbox.invalid";
 
-const hmac = createWebHmacSha1();
+const hmac = createHmacSha1();
 const log = (line: object) => console.log(JSON.stringify(line));
 function randomId(): string {
   let hex = "";

@@ -2,7 +2,7 @@
 // request, against an upstream answered from memory, so workerd's CPU time for the batch is translation only.
 import { createApp } from "../src/app";
 import { createStaticCredentialStore } from "../src/auth/credential-store";
-import { createWebHmacSha1 } from "../src/oauth/web-hmac";
+import { createHmacSha1 } from "../src/oauth/hmac-sha1";
 import { createSandboxUsers, DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { DEFAULT_USER_DIRECTORY } from "../src/users/user-directory";
 import { fromFetch } from "../src/upstream/upstream-fetch";
@@ -39,7 +39,7 @@ async function upstream(request: Request): Promise<Response> {
 
 const app = createApp({
   fetch: fromFetch((url, init) => upstream(new Request(url, init))),
-  hmac: createWebHmacSha1(),
+  hmac: createHmacSha1(),
   clock: Date.now,
   randomId: () => crypto.randomUUID().replaceAll("-", ""),
   credentials: createStaticCredentialStore(DEMO_CREDENTIALS),

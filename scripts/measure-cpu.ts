@@ -3,19 +3,17 @@
 // workerd process (every thread, /proc/<pid>/task/*/schedstat) around a known number of requests.
 //
 // 1. Translation inside workerd: scripts/cpu-bench-worker.ts runs N signed requests through createApp inside one
-//    request, the upstream answered from memory. Everything the app does per request (Request objects, Web Crypto
+//    request, the upstream answered from memory. Everything the app does per request (Request objects, OAuth
 //    verification and signing, rendering), no network I/O: the closest to the CPU time Cloudflare bills.
 // 2. End to end: the deployed bundle with DM_PROXY_CREDENTIALS, its upstream the X API sandbox in this Node process
 //    (so the sandbox's work is not counted), N requests through workerd's HTTP stack and Miniflare's entry Worker.
 //    A pass-through Worker with the same I/O is measured the same way; dm-bridge's own cost is the difference.
 import { Miniflare, Response as MiniflareResponse, type Request as MiniflareRequest } from "miniflare";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import { nodeHmacSha1, signedLegacyRequest } from "../bench/presign";
-import type { BenchRequest } from "./cpu-bench-worker";
 import { buildWorkerBundle } from "./worker-bundle";
+import { batchCpuMs, benchBatch, buildBenchBundle, cpuNs, median, workerdPid } from "./workerd-cpu";
 
 const N = Number(process.env.REQUESTS ?? 1_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -37,17 +35,8 @@ const PASS_THROUGH = `export default {
 };`;
 
 const bundle = buildWorkerBundle(".wrangler/cpu-bundle");
-const benchBundle = buildWorkerBundle(".wrangler/cpu-bench", writeBenchConfig());
+const benchBundle = await buildBenchBundle(".");
 
-/** The bench Worker's wrangler.toml: wrangler.toml's settings, another entry point. */
-function writeBenchConfig(): string {
-  const dir = resolve(".wrangler/cpu-bench-config");
-  mkdirSync(dir, { recursive: true });
-  const entry = resolve("scripts/cpu-bench-worker.ts");
-  const toml = readFileSync("wrangler.toml", "utf8").replace(/^main = .*$/m, `main = ${JSON.stringify(entry)}`);
-  writeFileSync(join(dir, "wrangler.toml"), toml.replace(/^name = .*$/m, 'name = "dm-bridge-cpu-bench"'));
-  return join(dir, "wrangler.toml");
-}
 const xApi = createSandbox({ hmac: nodeHmacSha1, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER });
 let lastEvent = "";
 const toSandbox = async (request: MiniflareRequest) => {
@@ -90,30 +79,6 @@ const mf = new Miniflare({
 });
 await mf.ready;
 
-function workerdPid(): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "workerd" && ppid === process.pid) return Number(entry);
-    } catch {
-      // A process that ended while we looked.
-    }
-  }
-  throw new Error("no workerd child process found");
-}
-
-/** Nanoseconds on CPU, all threads of the process. */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-  }
-  return total;
-}
-
 /** Length of dm-bridge's 1.1 JSON answer: the pass-through answers as long, so both send the same bytes back. */
 let answerBytes = 0;
 
@@ -142,18 +107,8 @@ async function measure(make: (i: number) => Request): Promise<number> {
 
 /** N requests translated inside one bench request: workerd's CPU for the batch, per request. */
 async function measureInIsolate(make: (i: number) => Request): Promise<number> {
-  const pid = workerdPid();
-  const batch: BenchRequest[] = [];
-  for (let i = 0; i < N; i++) {
-    const r = make(i);
-    batch.push({ url: r.url, headers: [...r.headers], body: await r.text() });
-  }
-  const body = JSON.stringify(batch);
-  const startCpu = cpuNs(pid);
-  const res = await mf.dispatchFetch("http://bench.test/", { method: "POST", body });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`bench Worker: ${text}`);
-  return (cpuNs(pid) - startCpu) / N / 1e6;
+  const body = await benchBatch(N, make);
+  return batchCpuMs((b) => mf.dispatchFetch("http://bench.test/", { method: "POST", body: b }), body, N);
 }
 
 // Other load on the machine only ever adds CPU time (cache misses, frequency), so the best round is the estimate.
@@ -181,7 +136,7 @@ try {
     series.xml.push(await measure(xml10));
     series.control.push(await measure(passThrough));
   }
-  const fmt = (xs: number[]) => `${best(xs).toFixed(3)} ms (rounds: ${xs.map((x) => x.toFixed(3)).join(", ")})`;
+  const fmt = (xs: number[]) => `${best(xs).toFixed(3)} ms, median ${median(xs).toFixed(3)} (rounds: ${xs.map((x) => x.toFixed(3)).join(", ")})`;
   const own = (xs: number[]) => `${(best(xs) - best(series.control)).toFixed(3)} ms`;
   console.log(`Translation inside workerd, upstream answered from memory: CPU per request, best of ${ROUNDS} rounds of ${N}:`);
   console.log(`  1.1 direct_messages/new.json: ${fmt(inIsolate.json)}`);

@@ -7,11 +7,22 @@ import type { XUser } from "./x-types";
  */
 export type UserField = readonly [name: string, kind: "id" | "text" | "count" | "flag" | ((u: XUser) => JsonValue)];
 
-/** The user element of one legacy dialect, fields in that dialect's order. */
-export function pickUserFields(user: XUser, fields: readonly UserField[]): Record<string, JsonValue> {
-  const out: Record<string, JsonValue> = {};
-  for (const [name, kind] of fields) out[name] = readField(user, name, kind);
-  return out;
+// Cached users are the same objects from one message to the next (src/users), so each is read once per field list,
+// and frozen: the XML writer then also writes its element once (src/core/xml.ts).
+const picked = new WeakMap<XUser, Map<readonly UserField[], Readonly<Record<string, JsonValue>>>>();
+
+/** The user element of one legacy dialect, fields in that dialect's order; the same frozen object for the same user. */
+export function pickUserFields(user: XUser, fields: readonly UserField[]): Readonly<Record<string, JsonValue>> {
+  let byFields = picked.get(user);
+  if (!byFields) picked.set(user, (byFields = new Map()));
+  let element = byFields.get(fields);
+  if (!element) {
+    const out: Record<string, JsonValue> = {};
+    for (const [name, kind] of fields) out[name] = readField(user, name, kind);
+    element = Object.freeze(out);
+    byFields.set(fields, element);
+  }
+  return element;
 }
 
 function readField(user: XUser, name: string, kind: UserField[1]): JsonValue {

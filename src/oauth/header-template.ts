@@ -34,7 +34,7 @@ export function createHeaderTemplate(method: string, url: string | URL, params: 
       ? head![0] + nonce + head![1] + timestamp + head![2] + percentEncode(signature) + head![3]
       : buildOAuthHeader([...oauth(nonce, timestamp), ["oauth_signature", signature]]);
 
-  /** A string when `hmac` answers synchronously (node:crypto), a promise when it does not (Web Crypto). */
+  /** A string when `hmac` answers synchronously (node:crypto, src/oauth/hmac-sha1.ts), a promise when it does not. */
   return (nonce: string, timestamp: string, hmac: HmacSha1): string | Promise<string> => {
     const spliced = base !== undefined && head !== undefined && SPLICEABLE.test(nonce) && SPLICEABLE.test(timestamp);
     const data = spliced ? base[0] + nonce + base[1] + timestamp + base[2] : buildBaseString(method, url, [...params, ...oauth(nonce, timestamp)]);

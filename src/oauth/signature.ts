@@ -3,7 +3,7 @@ import { percentEncode } from "./percent-encode";
 /** A name/value pair as it was sent; repeated names are kept, because RFC 5849 signs every occurrence. */
 export type Param = readonly [name: string, value: string];
 
-/** HMAC-SHA1 of `data` under `key`, base64. Injected: node:crypto in Node, Web Crypto on Workers. */
+/** HMAC-SHA1 of `data` under `key`, base64. Injected: node:crypto in Node, src/oauth/hmac-sha1.ts on Workers. */
 export type HmacSha1 = (key: string, data: string) => string | Promise<string>;
 
 export interface OAuthCredentials {
