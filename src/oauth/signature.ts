@@ -39,14 +39,15 @@ export function buildSigningKey(consumerSecret: string, tokenSecret: string): st
   return `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`;
 }
 
-export async function computeSignature(
+/** A string when `hmac` answers synchronously (node:crypto), so that no promise is made around a known value. */
+export function computeSignature(
   hmac: HmacSha1,
   method: string,
   url: string | URL,
   params: readonly Param[],
   consumerSecret: string,
   tokenSecret: string,
-): Promise<string> {
+): string | Promise<string> {
   return hmac(buildSigningKey(consumerSecret, tokenSecret), buildBaseString(method, url, params));
 }
 
