@@ -79,9 +79,10 @@ async function readParams(call: IncomingCall, maxBodyBytes: number): Promise<Par
  * The URL the client signed: the configured public base URL, else the forwarded scheme and host when the operator
  * said a trusted proxy sets them, else what the proxy saw. A client-chosen header is never believed by default.
  */
-export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined, trustForwarded: boolean): string {
+export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined, trustForwarded: boolean): URL {
+  // Parsed once here and handed to the signature check as it is, which would otherwise parse its href again.
   const url = new URL(call.url);
-  if (publicBaseUrl) return publicBaseUrl + url.pathname + url.search;
+  if (publicBaseUrl) return new URL(publicBaseUrl + url.pathname + url.search);
   if (trustForwarded) {
     const first = (name: string) => call.header(name)?.split(",")[0]?.trim();
     const proto = first("x-forwarded-proto");
@@ -89,7 +90,7 @@ export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined,
     if (proto === "http" || proto === "https") url.protocol = `${proto}:`;
     if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) url.host = host;
   }
-  return url.href;
+  return url;
 }
 
 /**

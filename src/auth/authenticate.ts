@@ -7,7 +7,7 @@ import type { NonceStore } from "./nonce-store";
 export interface IncomingRequest {
   method: string;
   /** The URL the client signed: as received, or rebuilt on the configured public base URL. */
-  url: string;
+  url: string | URL;
   authorization: string | null;
   /** Query and form-body parameters, in the order received. */
   params: readonly Param[];

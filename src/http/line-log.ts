@@ -18,7 +18,10 @@ export function createLineLog(
   return {
     log(line) {
       if (pending === "") schedule(flush);
-      pending += `${JSON.stringify({ t: new Date(now()).toISOString(), ...line })}\n`;
+      // The stamp spliced in front of the line's own JSON rather than spread into a copy of it: one object fewer
+      // per request. No line carries a `t` of its own.
+      const fields = JSON.stringify(line);
+      pending += `{"t":"${new Date(now()).toISOString()}"${fields.length > 2 ? `,${fields.slice(1)}` : "}"}\n`;
     },
     flush,
   };

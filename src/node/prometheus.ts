@@ -13,11 +13,13 @@ const SCRAPE_ANSWER = "dm-bridge:scrape-answer";
 export function createPrometheusMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
+  const requestTally = createTally(["dialect", "format", "status"]);
+  new Counter({
     name: "dm_bridge_requests_total",
     help: "Requests answered, by dialect, format and HTTP status.",
-    labelNames: ["dialect", "format", "status"],
+    labelNames: requestTally.labelNames,
     registers: [registry],
+    collect: requestTally.collect,
   });
   const requestSeconds = new Histogram({
     name: "dm_bridge_request_duration_seconds",
@@ -26,11 +28,13 @@ export function createPrometheusMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const upstream = new Counter({
+  const upstreamTally = createTally(["endpoint", "status"]);
+  new Counter({
     name: "dm_bridge_upstream_requests_total",
     help: 'Calls to the X API, by endpoint and HTTP status ("error" when no answer came: timeout, reset, refused).',
-    labelNames: ["endpoint", "status"],
+    labelNames: upstreamTally.labelNames,
     registers: [registry],
+    collect: upstreamTally.collect,
   });
   const upstreamSeconds = new Histogram({
     name: "dm_bridge_upstream_duration_seconds",
@@ -39,11 +43,13 @@ export function createPrometheusMetrics() {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const cacheTally = createTally(["result", "tier"]);
   const cache = new Counter({
     name: "dm_bridge_user_cache_total",
     help: "Names and ids resolved from the user cache (hit, from this process's memory or the shared tier) or needing a lookup (miss).",
-    labelNames: ["result", "tier"],
+    labelNames: cacheTally.labelNames,
     registers: [registry],
+    collect: cacheTally.collect,
   });
   const lookups = new Counter({ name: "dm_bridge_lookups_total", help: "User lookup calls sent to the X API.", registers: [registry] });
   const lookupNames = new Histogram({
@@ -58,7 +64,15 @@ export function createPrometheusMetrics() {
     labelNames: ["reason"],
     registers: [registry],
   });
-  const inFlight = new Gauge({ name: "dm_bridge_requests_in_flight", help: "Requests being handled now.", registers: [registry] });
+  let inFlight = 0;
+  new Gauge({
+    name: "dm_bridge_requests_in_flight",
+    help: "Requests being handled now.",
+    registers: [registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
   for (const reason of REFUSALS) refusals.inc({ reason }, 0);
   for (const [result, tier] of [
     ["hit", "memory"],
@@ -68,17 +82,17 @@ export function createPrometheusMetrics() {
     cache.inc({ result, tier }, 0);
   lookups.inc(0);
 
-  const requestCount = childrenOf((dialect, format, status) => requests.labels(dialect, format, status));
+  const requestCount = childrenOf(requestTally.child);
   const requestTime = childrenOf((dialect) => requestSeconds.labels(dialect));
-  const upstreamCount = childrenOf((endpoint, status) => upstream.labels(endpoint, status));
+  const upstreamCount = childrenOf(upstreamTally.child);
   const upstreamTime = childrenOf((endpoint) => upstreamSeconds.labels(endpoint));
-  const cacheHits = { memory: cache.labels("hit", "memory"), shared: cache.labels("hit", "shared") };
-  const cacheMisses = cache.labels("miss", "none");
+  const cacheHits = { memory: cacheTally.child("hit", "memory"), shared: cacheTally.child("hit", "shared") };
+  const cacheMisses = cacheTally.child("miss", "none");
 
   const observer: AppObserver = {
-    requestStarted: () => inFlight.inc(),
+    requestStarted: () => void inFlight++,
     requestEnded(labels, seconds) {
-      inFlight.dec();
+      inFlight--;
       requestCount(labels.dialect, labels.format, String(labels.status)).inc();
       requestTime(labels.dialect).observe(seconds);
     },
@@ -110,8 +124,7 @@ export function createPrometheusMetrics() {
 }
 
 /**
- * One child metric per label set, made on first use and kept: prom-client otherwise sorts and hashes the label
- * object on every count, which the hot path pays for each request and each upstream call. The label sets are
+ * One child per label set, made on first use and kept, so that the label object is built once. The label sets are
  * bounded (dialects, formats, statuses, endpoints).
  */
 function childrenOf<T>(make: (...values: string[]) => T): (...values: string[]) => T {
@@ -121,6 +134,31 @@ function childrenOf<T>(make: (...values: string[]) => T): (...values: string[]) 
     let child = children.get(key);
     if (child === undefined) children.set(key, (child = make(...values)));
     return child;
+  };
+}
+
+/**
+ * Counts kept in plain numbers per label set and added to their prom-client counter when it is scraped (its
+ * `collect`): prom-client's own `inc`, on a child from `labels()` too, hashes and validates the label set on every
+ * call, several times per message.
+ */
+function createTally(labelNames: string[]) {
+  const counts: { labels: Record<string, string>; n: number }[] = [];
+  return {
+    labelNames,
+    /** The count of one label set; call once per set and keep it (childrenOf). */
+    child(...values: string[]): { inc(): void } {
+      const count = { labels: Object.fromEntries(labelNames.map((name, i) => [name, values[i]!])), n: 0 };
+      counts.push(count);
+      return { inc: () => void count.n++ };
+    },
+    collect(this: Counter) {
+      for (const count of counts) {
+        if (count.n === 0) continue;
+        this.inc(count.labels, count.n);
+        count.n = 0;
+      }
+    },
   };
 }
 

@@ -22,31 +22,33 @@ export function normalizeBaseUrl(url: string | URL): string {
   return `${scheme}//${host}${u.pathname}`;
 }
 
-/** RFC 5849 3.4.1.3.2: encode, sort by name then value, join. */
+/** RFC 5849 3.4.1.3.2: encode, sort by name then value, join. Plain loops: this runs for every message verified. */
 export function normalizeParams(params: readonly Param[]): string {
-  return params
-    .map(([n, v]) => [percentEncode(n), percentEncode(v)] as const)
-    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([n, v]) => `${n}=${v}`)
-    .join("&");
+  const encoded: Param[] = [];
+  for (const [n, v] of params) encoded.push([percentEncode(n), percentEncode(v)]);
+  encoded.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  let joined = "";
+  for (const [n, v] of encoded) joined += joined === "" ? `${n}=${v}` : `&${n}=${v}`;
+  return joined;
 }
 
 export function buildBaseString(method: string, url: string | URL, params: readonly Param[]): string {
-  return [method.toUpperCase(), normalizeBaseUrl(url), normalizeParams(params)].map(percentEncode).join("&");
+  return `${percentEncode(method.toUpperCase())}&${percentEncode(normalizeBaseUrl(url))}&${percentEncode(normalizeParams(params))}`;
 }
 
 export function buildSigningKey(consumerSecret: string, tokenSecret: string): string {
   return `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`;
 }
 
-export async function computeSignature(
+/** A string when `hmac` answers synchronously (node:crypto), so that no promise is made around a known value. */
+export function computeSignature(
   hmac: HmacSha1,
   method: string,
   url: string | URL,
   params: readonly Param[],
   consumerSecret: string,
   tokenSecret: string,
-): Promise<string> {
+): string | Promise<string> {
   return hmac(buildSigningKey(consumerSecret, tokenSecret), buildBaseString(method, url, params));
 }
 

@@ -37,7 +37,8 @@ export function createUpstreamSigner(options: SignerOptions) {
       return url;
     },
 
-    async authorize(method: string, url: URL, query: readonly Param[], creds: OAuthCredentials): Promise<string> {
+    /** The Authorization header: a string when the HMAC answers synchronously, a promise when it does not. */
+    authorize(method: string, url: URL, query: readonly Param[], creds: OAuthCredentials): string | Promise<string> {
       // A JSON body is not part of the base string (RFC 5849 3.4.1.3.1 signs form bodies only).
       const template = query.length === 0 ? templateFor(method, url, creds) : createHeaderTemplate(method, url, query, creds);
       return template(options.nonce(), String(Math.floor(options.clock() / 1000)), options.hmac);

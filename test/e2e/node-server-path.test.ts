@@ -56,6 +56,8 @@ describe("the Node listener path", () => {
     );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body).text).toBe("over the wire");
+    // Framed by its length, as the Hono path answers it, not in chunks.
+    expect([res.headers["content-length"], res.headers["transfer-encoding"]]).toEqual([String(Buffer.byteLength(res.body)), undefined]);
     expect(res.headers["x-request-id"]).toBe(h.logs.at(-1)!.id);
     expect(h.logs.at(-1)).toMatchObject({ status: 200, error: undefined, dialect: "twitter-1.1" });
   });

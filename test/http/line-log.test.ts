@@ -38,8 +38,9 @@ describe("createLineLog", () => {
     );
     flush();
     log({ event: "ready" });
+    log({ gone: undefined });
     flush();
     flush();
-    expect(writes).toEqual(['{"t":"1970-01-01T00:00:00.000Z","event":"ready"}\n']);
+    expect(writes).toEqual(['{"t":"1970-01-01T00:00:00.000Z","event":"ready"}\n{"t":"1970-01-01T00:00:00.000Z"}\n']);
   });
 });
