@@ -39,8 +39,10 @@ export async function bundleForNode(entry, outfile) {
   // This entry's chunks of earlier builds: a sidecar loads its chunks while it starts, so none still running needs them.
   const chunks = join(dirname(entryFile), "chunks");
   const current = new Set(outputFiles.map((file) => file.path));
+  // Only finished chunks of this entry (`<entry>.<chunk>-<HASH>.mjs`): never another build's file still being written.
+  const ownChunk = new RegExp(`^${name.replace(/[^\w]/g, "\\$&")}\\.[\\w-]+-[A-Z0-9]{8}\\.mjs$`);
   for (const file of existsSync(chunks) ? readdirSync(chunks) : []) {
-    if (file.startsWith(`${name}.`) && !current.has(join(chunks, file))) rmSync(join(chunks, file), { force: true });
+    if (ownChunk.test(file) && !current.has(join(chunks, file))) rmSync(join(chunks, file), { force: true });
   }
 }
 
@@ -58,10 +60,10 @@ export function writeAtomically(outfile, contents) {
  */
 export function startArgs(checkout = ROOT) {
   const start = JSON.parse(readFileSync(join(checkout, "package.json"), "utf8")).scripts.start;
-  const words = start.split(/\s+/);
-  const node = words.indexOf("node");
-  if (node < 0) throw new Error(`npm start does not run node: ${start}`);
-  return words.slice(node + 1);
+  // Only the simple form this repository uses: `[exec] node [--flag[=value] …] <file>.mjs`.
+  const match = /^(?:exec )?node((?: --[\w-]+(?:=\S+)?)*) (\S+\.mjs)$/.exec(start.trim());
+  if (!match) throw new Error(`npm start is not \`[exec] node [--flag[=value] …] <file>.mjs\`: ${start}`);
+  return [...match[1].split(" ").filter(Boolean), match[2]];
 }
 
 export const buildSidecar = () => bundleForNode(`${ROOT}adapters/node.ts`, `${ROOT}dist/node.mjs`);

@@ -50,15 +50,25 @@ export async function sendDirectMessage(call: IncomingCall, dialect: Dialect, ct
   // The sender's profile, asked for now so that it rides in the recipient's users/lookup call; never the send's error.
   const senderHint = tokenUserId(creds.token);
   const early = senderHint ? services.users.resolve({ by: "id", value: senderHint }, creds).catch(() => undefined) : undefined;
-  const recipient = await services.users.resolve(legacy.recipient, creds).catch((err) => afterPrefetch(early, err));
-  const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
-  services.admitSend?.();
-  const answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event)).catch((err) => afterPrefetch(early, err));
+  let recipient: XUser;
+  let answer: Awaited<ReturnType<XApi["sendMessage"]>>;
+  try {
+    recipient = await services.users.resolve(legacy.recipient, creds);
+    const event = buildMessageCreateEvent(recipient.id_str, legacy.text, extras);
+    services.admitSend?.();
+    answer = await sendWithinBudget(services.budget, creds, () => services.xApi.sendMessage(creds, event));
+  } catch (err) {
+    // Answered only once the prefetch settled, on every path: on Workers what a request started is cancelled when
+    // it answers, and a later request that joined that lookup would wait for it forever.
+    await early;
+    throw err;
+  }
   trace.upstreamStatus = answer.status;
   const { senderId } = answer.message;
+  const prefetched = await early;
   // The message is out: from here on, a failed lookup of the sender must not read as a failed send.
-  const known = senderId === senderHint ? early : services.users.resolve({ by: "id", value: senderId }, creds).catch(() => undefined);
-  const sender = (await known) ?? placeholderUser(senderId);
+  const known = senderId === senderHint ? prefetched : await services.users.resolve({ by: "id", value: senderId }, creds).catch(() => undefined);
+  const sender = known ?? placeholderUser(senderId);
   const rendered = dialect.renderMessage(toDirectMessage(answer.message, sender, recipient), ctx);
   // The client sees its DM quota as the upstream counts it, under its dialect's header names.
   if (answer.headers) rendered.headers = { ...rendered.headers, ...rateLimitHeaders(answer.headers, dialect.rateLimitHeaderNames) };
@@ -91,15 +101,6 @@ export function signedUrl(call: IncomingCall, publicBaseUrl: string | undefined,
     if (host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) url.host = host;
   }
   return url;
-}
-
-/**
- * Rethrows once the sender's prefetch has settled: on Workers, what a request started is cancelled when it answers,
- * and the next request of its caller, which joins that lookup, would wait on it for ever.
- */
-async function afterPrefetch(prefetch: Promise<unknown> | undefined, err: unknown): Promise<never> {
-  await prefetch;
-  throw err;
 }
 
 /** The sender as far as the answer names it, when looking it up failed after the send. */

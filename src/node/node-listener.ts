@@ -31,8 +31,16 @@ export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: 
       void viaHono(req, res);
       return;
     }
-    // The frame answers every failure in the client's dialect: this promise does not reject.
-    void direct.route(direct.call).then((answer) => writeAnswer(req, res, answer));
+    // The frame answers every failure in the client's dialect, so the route does not reject; writing can still fail
+    // (a header value Node refuses): the client then gets a bare 500, or its connection closed, never a hang.
+    void direct.route(direct.call).then((answer) => {
+      try {
+        writeAnswer(req, res, answer);
+      } catch {
+        if (!res.headersSent) res.writeHead(500, { "content-length": "0", connection: "close" }).end();
+        else res.destroy();
+      }
+    });
   };
 }
 

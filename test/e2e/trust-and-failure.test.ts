@@ -67,27 +67,22 @@ describe("upstream faults on events/new", () => {
   });
 });
 
-describe("bad input", () => {
+// Both ways in: the sidecar's direct route (over loopback) and Hono's route (the Worker's, and Node's for other requests).
+describe.each(["listener", "hono"] as const)("bad input, through the %s path", (via) => {
   it("413 for a body over the limit, declared or streamed, and nothing sent", async () => {
-    h = await startHarness();
+    h = await startHarness({ via });
     const big = encodePairs({ screen_name: "dougw", text: "x".repeat(70_000) });
     const declared = await send({ screen_name: "dougw", text: "x".repeat(70_000) });
     expect(await firstError(declared)).toEqual({ status: 413, code: 44 });
-    const stream = new ReadableStream({
-      start(c) {
-        c.enqueue(new TextEncoder().encode(big));
-        c.close();
-      },
+    const streamed = await h.call(new Request(NEW_JSON, { method: "POST", body: big, headers: { "content-type": "application/x-www-form-urlencoded" } }), {
+      chunked: true,
     });
-    const streamed = await h.call(
-      new Request(NEW_JSON, { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit),
-    );
     expect(streamed.status).toBe(413);
     expect(h.sandbox.stats.events).toHaveLength(0);
   });
 
   it("400 for invalid UTF-8 and for a repeated parameter, in the dialect's form", async () => {
-    h = await startHarness();
+    h = await startHarness({ via });
     const base = signLegacyCall({ url: NEW_JSON, form: { screen_name: "dougw", text: "x" } });
     const invalid = await h.call(new Request(base, { body: "screen_name=dougw&text=%C3%28" }));
     expect(await invalid.json()).toEqual({ errors: [{ code: 44, message: "The request is not valid UTF-8." }] });
@@ -109,7 +104,7 @@ describe("bad input", () => {
   });
 
   it("415 for a JSON body on the legacy endpoint", async () => {
-    h = await startHarness();
+    h = await startHarness({ via });
     const res = await h.call(new Request(NEW_JSON, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"x"}' }));
     expect(res.status).toBe(415);
   });
@@ -132,9 +127,10 @@ describe("an answer that cannot be read", () => {
   });
 });
 
-describe("a failure of the gateway itself", () => {
+describe.each(["listener", "hono"] as const)("a failure of the gateway itself, through the %s path", (via) => {
   it("answers 500 in the caller's dialect before a request id exists, naming no cause, and sends nothing", async () => {
     h = await startHarness({
+      via,
       app: {
         randomId: () => {
           throw new Error("entropy source failed at /srv/secret-path");

@@ -18,13 +18,25 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   logs: LogLine[];
   /** Sends a request to the proxy as a client at http://proxy.test would: over loopback, into the sidecar's listener. */
-  call(request: Request): Promise<Response>;
+  call(request: Request, how?: CallOptions): Promise<Response>;
   /** The proxy's own loopback URL, with `listen: true`: for real client software that opens sockets. */
   proxyUrl: string;
   /** What real clients sent to `proxyUrl`, as it arrived, to show each client's own way of sending. */
   received: ReceivedRequest[];
   close(): Promise<void>;
 }
+
+export interface CallOptions {
+  /** Send the body in pieces without a Content-Length (chunked), as clients that stream send it. */
+  chunked?: boolean;
+}
+
+/**
+ * Which way a harness's `call` reaches the app: `listener` (the default) over loopback into the sidecar's own
+ * listener, whose direct route serves legacy sends as `npm start` does; `hono`, in process through `app.fetch`,
+ * the route every other request and the Worker take.
+ */
+export type HarnessPath = "listener" | "hono";
 
 export interface ReceivedRequest {
   method: string;
@@ -52,7 +64,7 @@ export async function startSandboxUpstream(options: Partial<SandboxOptions> = {}
  * several harnesses share (replicas behind one load balancer), which the caller then closes.
  */
 export async function startHarness(
-  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps>; listen?: boolean; upstream?: SandboxUpstream } = {},
+  options: { sandbox?: Partial<SandboxOptions>; app?: Partial<AppDeps>; listen?: boolean; upstream?: SandboxUpstream; via?: HarnessPath } = {},
 ): Promise<Harness> {
   const ownUpstream = options.upstream ? undefined : await startSandboxUpstream(options.sandbox);
   const { sandbox, url: upstreamUrl } = options.upstream ?? ownUpstream!;
@@ -88,7 +100,7 @@ export async function startHarness(
     logs,
     proxyUrl: options.listen ? urlOf(proxy) : PROXY,
     received,
-    call: (request) => overLoopback(proxy, request),
+    call: (request, how = {}) => (options.via === "hono" ? inProcess(app, request, how) : overLoopback(proxy, request, how)),
     close: async () => {
       void upstreamFetch.close();
       await closeServer(proxy);
@@ -121,18 +133,31 @@ function record(req: IncomingMessage, received: ReceivedRequest[]): void {
   };
 }
 
+/** Through `app.fetch` in this process; a chunked body as a stream of two pieces, with no length to declare. */
+async function inProcess(app: { fetch(request: Request): Response | Promise<Response> }, request: Request, how: CallOptions): Promise<Response> {
+  if (!how.chunked || !request.body) return app.fetch(request);
+  const body = new Uint8Array(await request.arrayBuffer());
+  const pieces = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(body.subarray(0, body.length >> 1));
+      controller.enqueue(body.subarray(body.length >> 1));
+      controller.close();
+    },
+  });
+  return app.fetch(new Request(request.url, { method: request.method, headers: request.headers, body: pieces, duplex: "half" } as RequestInit));
+}
+
 /**
  * Sends a request addressed to any host (http://proxy.test by default) to the listener on loopback, with that
- * host in its Host header, as a client behind DNS would. A byte body goes with its Content-Length; a streamed one
- * (`duplex: "half"`) chunked, as clients that stream send it.
+ * host in its Host header, as a client behind DNS would. The body goes with its Content-Length, or in two pieces
+ * without one when `how.chunked` says so.
  */
-async function overLoopback(server: Server, request: Request): Promise<Response> {
+async function overLoopback(server: Server, request: Request, how: CallOptions): Promise<Response> {
   const target = new URL(request.url);
   const headers: Record<string, string> = { host: target.host };
   for (const [name, value] of request.headers) headers[name] = value;
-  const streamed = (request as { duplex?: string }).duplex === "half";
-  const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-  if (body && !streamed) headers["content-length"] = String(body.byteLength);
+  const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  if (body && !how.chunked) headers["content-length"] = String(body.byteLength);
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, method: request.method, path: target.pathname + target.search, headers }, (res) => {
@@ -147,7 +172,10 @@ async function overLoopback(server: Server, request: Request): Promise<Response>
       res.on("error", reject);
     });
     req.on("error", reject);
-    req.end(body && Buffer.from(body));
+    if (!body || !how.chunked) return void req.end(body);
+    // A write before the end sends the head without a length, chunked: `end(body)` alone would count it.
+    req.write(body.subarray(0, body.length >> 1));
+    req.end(body.subarray(body.length >> 1));
   });
 }
 
