@@ -11,7 +11,7 @@ import type { Param } from "./oauth/signature";
 import { tokenUserId, type XUser } from "./core/x-types";
 import type { XApi } from "./upstream/x-api";
 import { sendWithinBudget, type SendBudget } from "./auth/send-budget";
-import type { UserDirectory } from "./users/user-directory";
+import { couldExist, type UserDirectory } from "./users/user-directory";
 
 export interface SendServices {
   auth: AuthContext;
@@ -48,7 +48,8 @@ export async function sendDirectMessage(call: IncomingCall, dialect: Dialect, ct
   const refused = services.xApi.sendRefusal(creds);
   if (refused) throw refused;
   // The sender's profile, asked for now so that it rides in the recipient's users/lookup call; never the send's error.
-  const senderHint = tokenUserId(creds.token);
+  // Not for a recipient that cannot exist: its 404 comes at once, and costs no call.
+  const senderHint = couldExist(legacy.recipient) ? tokenUserId(creds.token) : undefined;
   const early = senderHint ? services.users.resolve({ by: "id", value: senderHint }, creds).catch(() => undefined) : undefined;
   let recipient: XUser;
   let answer: Awaited<ReturnType<XApi["sendMessage"]>>;

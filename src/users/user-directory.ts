@@ -26,6 +26,11 @@ export interface UserDirectoryObserver {
   lookupSent(names: number): void;
 }
 
+/** A recipient X could have: an id, or a name of X's form. Any other is not found, without a call. */
+export function couldExist(recipient: Recipient): boolean {
+  return recipient.by === "id" || SCREEN_NAME.test(recipient.value);
+}
+
 const notFound = () => new BridgeError("recipient_not_found", { xCode: 17, xMessage: "No user matches for specified terms." });
 
 /**
@@ -84,7 +89,7 @@ export function createUserDirectory(
   }
 
   function byName(name: string, creds: OAuthCredentials): Promise<XUser> {
-    if (!SCREEN_NAME.test(name)) return Promise.reject(notFound());
+    if (!couldExist({ by: "screen_name", value: name })) return Promise.reject(notFound());
     const known = cache.peekName(name);
     if (known && "missing" in known) return fromMemory(Promise.reject(notFound()));
     if (known) return byId(known.id, creds);
