@@ -20,7 +20,7 @@ interface ServedApp {
 /**
  * The sidecar's request listener. A legacy send (POST to a dialect's path) goes from Node's request straight to the
  * app's core function for that path, and its answer straight to Node's response; everything else goes through
- * Hono as on Workers. Building a web Request and Response around each message cost about a seventh of its CPU
+ * Hono as on Workers. Building a web Request and Response around each message cost about a tenth of its CPU
  * (docs/benchmarks.md); the core function, its frame and its answers are the same on both paths.
  */
 export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: ServerResponse) => void {
