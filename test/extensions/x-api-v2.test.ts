@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from "../../src/config";
 import { toV2Error } from "../../src/upstream/x-api-v2";
 import { toLegacyUser } from "../../src/upstream/v2-user";
 import { DEMO, signLegacyCall } from "../helpers/legacy-client";
+import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
@@ -62,7 +63,8 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
   });
 
   it("batches concurrent names into GET /2/users/by?usernames= and keeps ids above 2^53 exact", async () => {
-    const h = await start("v2");
+    // A window wide enough that a loaded machine cannot split what arrives over loopback together (default 2 ms).
+    const h = await start("v2", { app: { userCache: { ...DEFAULT_USER_DIRECTORY, maxEntries: 1_000, batchWindowMs: 25 } } });
     const names = ["dougw", "igudo", "future_user"];
     const answers = await Promise.all(names.map((n) => send(h, { screen_name: n, text: `to ${n}` })));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
