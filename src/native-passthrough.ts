@@ -3,7 +3,7 @@ import { sendWithinBudget } from "./auth/send-budget";
 import { BridgeError, PASSED_BACK_HEADERS } from "./core/errors";
 import type { Answer } from "./dialects/response";
 import { parseQuery } from "./http/form";
-import { callOfRequest } from "./http/incoming-call";
+import { callOfRequest, mediaTypeOf } from "./http/incoming-call";
 import { signedUrl, type SendServices, type Trace } from "./send-direct-message";
 import { fetchWithDeadline, type FetchLike } from "./upstream/upstream-fetch";
 import type { UpstreamSigner } from "./upstream/upstream-signer";
@@ -25,17 +25,16 @@ export interface PassthroughServices {
  * signed again with the caller's consumer and token, and passes the answer back as it came. Never retried.
  */
 export async function passThroughNativeEvent(request: Request, services: SendServices, upstream: PassthroughServices, trace: Trace): Promise<Answer> {
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json") throw new BridgeError("unsupported_media_type");
   const call = callOfRequest(request);
+  if (mediaTypeOf(call) !== "application/json") throw new BridgeError("unsupported_media_type");
   const body = await call.body(services.maxBodyBytes);
   // A JSON body is not signed (RFC 5849 3.4.1.3.1): only the query string's parameters are.
-  const query = parseQuery(request.url);
+  const query = parseQuery(call.url);
   const creds = await authenticate(
     {
-      method: request.method,
+      method: call.method,
       url: signedUrl(call, services.publicBaseUrl, services.trustForwardedHeaders),
-      authorization: request.headers.get("authorization"),
+      authorization: call.header("authorization"),
       params: query,
     },
     services.auth,
@@ -48,7 +47,7 @@ export async function passThroughNativeEvent(request: Request, services: SendSer
     url: url.href,
     headers: {
       authorization: await upstream.signer.authorize("POST", url, forwardedQuery, creds),
-      "content-type": request.headers.get("content-type")!,
+      "content-type": call.header("content-type")!,
       accept: "application/json",
     },
     body,

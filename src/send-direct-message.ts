@@ -5,7 +5,7 @@ import { buildMessageCreateEvent } from "./core/event-body";
 import { parseMessageExtras } from "./core/message-extras";
 import type { Dialect, Rendered, RequestContext } from "./dialects/dialect";
 import { decodeUtf8Strict, parseForm, parseQuery } from "./http/form";
-import type { IncomingCall } from "./http/incoming-call";
+import { mediaTypeOf, type IncomingCall } from "./http/incoming-call";
 import { rateLimitHeaders } from "./dialects/rate-limit-headers";
 import type { Param } from "./oauth/signature";
 import { tokenUserId, type XUser } from "./core/x-types";
@@ -80,7 +80,7 @@ async function readParams(call: IncomingCall, maxBodyBytes: number): Promise<Par
   const query = parseQuery(call.url);
   const bytes = await call.body(maxBodyBytes);
   if (bytes.byteLength === 0) return query;
-  const type = (call.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(call);
   // Clients that send a body without a type mean a form: RFC 5849 signs it as one when the client did.
   if (type !== "" && type !== "application/x-www-form-urlencoded") throw new BridgeError("unsupported_media_type");
   return [...query, ...parseForm(decodeUtf8Strict(bytes))];

@@ -39,10 +39,6 @@ export function responseOf(answer: Answer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
-export function toResponse(rendered: Rendered, stamp: GatewayStamp, errorKind?: string): Response {
-  return responseOf(toAnswer(rendered, stamp, errorKind));
-}
-
 /**
  * The one way an error becomes an answer: the dialect's error document and status, with the rate-limit and
  * Retry-After headers it passes back, `Allow: POST` on a 405, and the gateway's own headers.

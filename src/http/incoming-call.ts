@@ -18,6 +18,11 @@ export interface IncomingCall {
   body(maxBytes: number): Promise<Uint8Array>;
 }
 
+/** The media type the body declares (`Content-Type` without its parameters, lower case); "" when none. */
+export function mediaTypeOf(call: IncomingCall): string {
+  return (call.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
 /** A web Request as an IncomingCall. */
 export function callOfRequest(request: Request): IncomingCall {
   return {

@@ -89,7 +89,7 @@ export function createUserDirectory(
   }
 
   function byName(name: string, creds: OAuthCredentials): Promise<XUser> {
-    if (!couldExist({ by: "screen_name", value: name })) return Promise.reject(notFound());
+    if (!SCREEN_NAME.test(name)) return Promise.reject(notFound());
     const known = cache.peekName(name);
     if (known && "missing" in known) return fromMemory(Promise.reject(notFound()));
     if (known) return byId(known.id, creds);
