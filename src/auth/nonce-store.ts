@@ -1,5 +1,5 @@
 import { BridgeError } from "../core/errors";
-import { ExpiryTable } from "./expiry-table";
+import { HashSet53 } from "./hash-set";
 
 /** Remembers `(consumer, token, nonce, timestamp)` for the timestamp window, so a captured request cannot be replayed. */
 export interface NonceStore {
@@ -10,7 +10,7 @@ export interface NonceStore {
   remember(key: string, ttlMs: number): boolean | Promise<boolean>;
 }
 
-/** 300 s of 5,000 messages a second: 67 MB when full, measured (12-byte slots, at least half of them free). */
+/** 300 s of 5,000 messages a second. */
 export const DEFAULT_MAX_NONCES = 1_500_000;
 
 /**
@@ -19,7 +19,7 @@ export const DEFAULT_MAX_NONCES = 1_500_000;
  * twice. When `max` live keys are held, new requests are refused (rate_limited, with Retry-After: when the next keys
  * expire): a capacity limit that the operator sees, rather than a replay hole that nobody sees.
  *
- * Keys are kept as 53-bit hashes under a per-process random seed, in typed arrays (`ExpiryTable`), not as strings.
+ * Keys are kept as 53-bit hashes under a per-process random seed, in a typed array (`HashSet53`), not as strings.
  * Two keys sharing a hash would refuse the second request as a replay: about one chance in six billion per request
  * with the store full, and never a double send. Expiries are whole seconds (rounded up, so a key is kept up to a second
  * longer, never shorter), filed by the second they fall in: each call sweeps the seconds that have passed since
@@ -28,7 +28,7 @@ export const DEFAULT_MAX_NONCES = 1_500_000;
 export function createMemoryNonceStore(max = DEFAULT_MAX_NONCES, clock: () => number = Date.now, seed?: readonly [number, number]): NonceStore {
   // Seconds counted from the store's creation: small integers, which V8 keeps without allocating a number object.
   const origin = Math.floor(clock() / 1000);
-  const expiries = new ExpiryTable();
+  const held = new HashSet53();
   const bySecond = new Map<number, number[]>();
   let nextToSweep = 0;
 
@@ -39,7 +39,8 @@ export function createMemoryNonceStore(max = DEFAULT_MAX_NONCES, clock: () => nu
       const hashes = bySecond.get(nextToSweep);
       if (!hashes) continue;
       bySecond.delete(nextToSweep);
-      for (const hash of hashes) if (expiries.get(hash) === nextToSweep) expiries.delete(hash);
+      // A key is added only while not held, so it sits in one second's list at a time: that list's own.
+      for (const hash of hashes) held.delete(hash);
     }
   }
 
@@ -57,12 +58,12 @@ export function createMemoryNonceStore(max = DEFAULT_MAX_NONCES, clock: () => nu
       seed ??= randomSeed();
       const hash = hashKey(key, seed) || 1;
       // Whatever is still held after the sweep is live.
-      if (expiries.get(hash) !== undefined) return false;
-      if (expiries.size >= max) {
+      if (held.has(hash)) return false;
+      if (held.size >= max) {
         throw new BridgeError("rate_limited", { headers: { "retry-after": String(secondsUntilNextExpiry(now)) } });
       }
       const expiry = Math.ceil(now + ttlMs / 1000);
-      expiries.set(hash, expiry);
+      held.add(hash);
       const second = bySecond.get(expiry);
       if (second) second.push(hash);
       else bySecond.set(expiry, [hash]);
