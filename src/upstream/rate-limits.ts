@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { createGrownLru } from "../grown-lru";
 import { BridgeError } from "../core/errors";
 import type { OAuthCredentials } from "../oauth/signature";
 import type { UpstreamAnswer } from "./upstream-fetch";
@@ -54,7 +54,7 @@ export function resetOf(headers: Record<string, string> | undefined, now: number
  * reset passing, clears it. Other tokens, and the same token's other endpoints, are not affected.
  */
 export function createRateLimits(options: RateLimitOptions): RateLimits {
-  const spent = new LRUCache<string, Spent>({ max: options.maxEntries ?? 10_000 });
+  const spent = createGrownLru<string, Spent>(options.maxEntries ?? 10_000);
   const keyOf = (creds: OAuthCredentials, endpoint: LimitedEndpoint) => `${creds.consumerKey}\n${creds.token}\n${endpoint}`;
 
   return {

@@ -1,5 +1,5 @@
-import { LRUCache } from "lru-cache";
 import type { XUser } from "../core/x-types";
+import { createGrownLru } from "../grown-lru";
 
 export interface UserCacheOptions {
   /** Entries per map (names, profiles, misses): the memory ceiling, whatever the number of distinct names. */
@@ -32,9 +32,9 @@ const RELATIONSHIP_FLAGS = ["following", "follow_request_sent", "notifications",
 export type CachedName = { id: string } | { missing: true } | undefined;
 
 export function createUserCache(options: UserCacheOptions, shared?: SharedUserStore) {
-  const ids = new LRUCache<string, string>({ max: options.maxEntries, ttl: options.idTtlMs });
-  const profiles = new LRUCache<string, XUser>({ max: options.maxEntries, ttl: options.profileTtlMs });
-  const misses = new LRUCache<string, true>({ max: options.maxEntries, ttl: options.missTtlMs });
+  const ids = createGrownLru<string, string>(options.maxEntries, options.idTtlMs);
+  const profiles = createGrownLru<string, XUser>(options.maxEntries, options.profileTtlMs);
+  const misses = createGrownLru<string, true>(options.maxEntries, options.missTtlMs);
 
   const sharedGet = async (key: string) => (shared ? shared.get(key).catch(() => undefined) : undefined);
   const sharedPut = (key: string, value: string, ttlMs: number) => {
