@@ -33,6 +33,26 @@ export async function builtBenchEntry(name: string): Promise<string> {
   return out;
 }
 
+/**
+ * The translation alone (`bench/translation-alone.ts`): `messages` legacy sends through the app's core function in
+ * one process, with the sidecar's node flags, pinned to `cpus`; its log lines go to /dev/null as the sidecar's do.
+ * Returns its CPU per message, µs.
+ */
+export async function translationAloneUs(messages: number, cpus?: string): Promise<number> {
+  const args = [...startArgs().filter((arg) => arg.startsWith("-")), await builtBenchEntry("translation-alone"), String(messages)];
+  const [file, argv] = cpus ? ["taskset", ["-c", cpus, process.execPath, ...args]] : [process.execPath, args];
+  const err = await new Promise<string>((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
+    let text = "";
+    child.stderr.on("data", (c: Buffer) => (text += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`translation-alone exited ${code}: ${text.slice(-2000)}`))));
+  });
+  const us = /^µs ([0-9.]+)$/m.exec(err)?.[1];
+  if (us === undefined) throw new Error(`translation-alone printed no figure: ${err.slice(-2000)}`);
+  return Number(us);
+}
+
 /** The upstream in its own process (`bench/upstream-server.ts`: the sandbox, or it replayed), listening once this resolves. */
 export async function startSandboxUpstream(cpus?: string, mode: "sandbox" | "fast" = "sandbox"): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();

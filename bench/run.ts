@@ -22,6 +22,7 @@ import {
   startSandboxUpstream,
   stopAll,
   stopProcess,
+  translationAloneUs,
   waitForPort,
 } from "./processes";
 import { monitorRedis, startRedisServer } from "./redis";
@@ -63,6 +64,8 @@ const { values: opt } = parseArgs({
     "cluster-cpus": { type: "string", default: "0,1" },
     /** A run at one connection after each measured one, for the latency of a request that waits for no other (0: none). */
     "idle-seconds": { type: "string", default: "3" },
+    /** Messages of the translation alone (bench/translation-alone.ts), once a round beside case (d) (0: none). */
+    "translation-messages": { type: "string", default: "20000" },
   },
 });
 const durationSec = Number(opt.duration);
@@ -292,11 +295,17 @@ ensureTools(["nginx", "wrk", "taskset", ...(phases.some(withRedis) ? ["redis-ser
 const dir = mkdtempSync(join(tmpdir(), "dm-bridge-bench-"));
 const results: PhaseResult[] = [];
 const rounds = Number(opt.rounds);
+const translationMessages = Number(opt["translation-messages"]);
+const translationUs: number[] = [];
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const key of phases) {
       log(`round ${round}/${rounds}, ${PHASE_LABELS[key]}: ${warmupSec} s warm-up, ${durationSec} s measured, ${connections} connections…`);
       results.push(await runPhase(key, dir));
+      if (key === "node-hop" && translationMessages > 0) {
+        log(`round ${round}/${rounds}, the translation alone: ${translationMessages} messages warm-up, ${translationMessages} measured…`);
+        translationUs.push(await translationAloneUs(translationMessages, CPUS.hop));
+      }
     }
   }
 } finally {
@@ -305,7 +314,7 @@ try {
 }
 
 const { rows, rounds: roundsLine } = pickMedianRounds(results.map(summarize));
-const ratios = computeRatios(rows);
+const ratios = computeRatios(rows, translationUs.length ? translationUs.sort((a, b) => a - b)[(translationUs.length - 1) >> 1] : undefined);
 const machine = describeMachine(CPUS, phases.some(withRedis));
 const table = formatTable(rows);
 const scaleOut = formatScaleOut(rows, ratios, connections);
@@ -331,6 +340,7 @@ if (!opt["no-doc"]) {
     ...(opt["no-pin"] ? ["--no-pin"] : []),
     ...(upstreamMode !== "fast" ? [`--upstream ${upstreamMode}`] : []),
     ...(idleSec !== 3 ? [`--idle-seconds ${idleSec}`] : []),
+    ...(translationMessages !== 20_000 ? [`--translation-messages ${translationMessages}`] : []),
   ];
   const command = `npm run bench -- ${flags.join(" ")}`;
   writeResultsDoc({

@@ -104,6 +104,15 @@ describe("bench results", () => {
     expect(ratios.nodeHopOverNginx).toBeCloseTo(0.95);
     expect(formatRatios(ratios)).toContain("proxy/nginx throughput 0.80");
     expect(formatRatios(ratios)).toContain("bare Node hop/nginx throughput 0.95");
+    // (c) 150 µs against (d) 200 ticks over 3,800 requests: about 52.6 µs.
+    expect(ratios.proxyCpuOverNodeHop).toBeCloseTo(150 / (2_000_000 / 38_000));
+    expect(formatRatios(ratios)).toContain("dm-bridge/bare Node hop CPU per message 2.85 (target ≤ 1.5)");
+    expect(formatRatios(ratios)).not.toContain("translation alone");
+    const withAlone = computeRatios(s, 79);
+    expect(withAlone.translationOverNodeHop).toBeCloseTo(79 / (2_000_000 / 38_000));
+    expect(formatRatios(withAlone)).toContain(
+      "the translation alone, in one process without sockets, 79 µs CPU per message (1.50 × the bare Node hop's whole CPU)",
+    );
     const table = formatTable(s).split("\n");
     expect(table).toHaveLength(6);
     expect(table[4]).toContain("| 3200 | 2.50 | 7.50 | – | 150 | – |");

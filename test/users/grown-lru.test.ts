@@ -5,7 +5,7 @@ import { createUserCache, DEFAULT_USER_CACHE } from "../../src/users/user-cache"
 describe("createGrownLru", () => {
   it("holds at most maxEntries, dropping the least recently used first", () => {
     const lru = createGrownLru<string, number>(3);
-    for (const [k, v] of [["a", 1], ["b", 2], ["c", 3]] as const) lru.set(k, v);
+    lru.set("a", 1).set("b", 2).set("c", 3);
     expect(lru.get("a")).toBe(1); // now the most recently used
     lru.set("d", 4);
     expect(lru.size).toBe(3);

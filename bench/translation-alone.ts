@@ -1,0 +1,82 @@
+import { createHmac, randomFillSync } from "node:crypto";
+import { createAppFromConfig, dailyLimitsOf } from "../src/app-from-config";
+import { createMemorySendBudget } from "../src/auth/send-budget";
+import { parseConfig } from "../src/config";
+import type { IncomingCall } from "../src/http/incoming-call";
+import { createLineLog } from "../src/http/line-log";
+import { createPrometheusMetrics } from "../src/node/prometheus";
+import { createRandomIdPool } from "../src/oauth/random-pool";
+import { createSandbox } from "../src/sandbox/sandbox-app";
+import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
+import type { FetchLike, UpstreamResponse } from "../src/upstream/upstream-fetch";
+import { LEGACY_BODY, nodeHmacSha1, signLegacyNow } from "./presign";
+
+/**
+ * The translation alone: the legacy send's core function (`app.directRoute`, which the sidecar's listener calls) run
+ * in one process, one message after another, without a socket on either side: the upstream's answers come from
+ * memory (the sandbox's first verified answer to each URL, as `--upstream fast` replays it). What it costs is what
+ * dm-bridge adds to a bare Node hop before any effect on the hop's own I/O. `node dist/bench/translation-alone.mjs
+ * <messages>` prints `µs <CPU per message>` on its last line; `npm run bench` runs it beside case (d).
+ */
+const messages = Number(process.argv[2] ?? "20000");
+const ORIGIN = "http://127.0.0.1:8787";
+const PATH = "/1.1/direct_messages/new.json";
+
+const sandbox = createSandbox({ hmac: nodeHmacSha1, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER, maxRecordedEvents: 1_000 });
+const replay = new Map<string, { status: number; headers: Headers; body: Buffer }>();
+const fromMemory: FetchLike = async (r) => {
+  let answer = replay.get(`${r.method} ${r.url}`);
+  if (!answer) {
+    const res = await sandbox.fetch(new Request(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined }));
+    answer = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    if (res.ok) replay.set(`${r.method} ${r.url}`, answer);
+  }
+  const { status, headers, body } = answer;
+  const response: UpstreamResponse = {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: { get: (name) => headers.get(name) },
+    text: () => Promise.resolve(body.toString()),
+    arrayBuffer: () => Promise.resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer),
+  };
+  return response;
+};
+
+// Wired as runSidecar wires it (src/node/sidecar.ts), with `npm run bench`'s daily limit: its log lines are
+// written (to stdout, which the benchmark sends to /dev/null), its Prometheus counts kept.
+const config = parseConfig({ UPSTREAM_URL: ORIGIN, DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS), DM_DAILY_LIMIT_PER_USER: "10000000" }, () => "");
+const { log } = createLineLog((text) => process.stdout.write(text), setImmediate, Date.now);
+const metrics = createPrometheusMetrics();
+const app = createAppFromConfig(config, {
+  fetch: fromMemory,
+  hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"),
+  clock: Date.now,
+  randomId: createRandomIdPool((bytes) => randomFillSync(bytes)),
+  upstreamUrl: ORIGIN,
+  sendBudget: createMemorySendBudget(dailyLimitsOf(config)!, Date.now),
+  log,
+  observer: metrics.observer,
+});
+const route = app.directRoute(PATH)!;
+
+// Signed before the clock starts, one nonce each, as wrk's request files are.
+const sign = signLegacyNow(ORIGIN + PATH);
+const body = Buffer.from(LEGACY_BODY);
+const calls = Array.from({ length: messages * 2 }, (_, i): IncomingCall => {
+  const authorization = sign(`alone${process.pid}n${i}`);
+  const headers: Record<string, string> = { authorization, "content-type": "application/x-www-form-urlencoded", host: "127.0.0.1:8787" };
+  return { method: "POST", url: ORIGIN + PATH, header: (name) => headers[name] ?? null, body: () => Promise.resolve(body) };
+});
+
+async function send(from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const answer = await route(calls[i]!);
+    if (answer.status !== 200) throw new Error(`message ${i}: ${answer.status} ${String(answer.body).slice(0, 200)}`);
+  }
+}
+
+await send(0, messages); // warm-up: the JIT, the caches
+const before = process.cpuUsage();
+await send(messages, 2 * messages);
+const spent = process.cpuUsage(before);
+process.stderr.write(`µs ${((spent.user + spent.system) / messages).toFixed(1)}\n`);
