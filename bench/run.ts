@@ -64,6 +64,8 @@ const { values: opt } = parseArgs({
     "cluster-cpus": { type: "string", default: "0,1" },
     /** A run at one connection after each measured one, for the latency of a request that waits for no other (0: none). */
     "idle-seconds": { type: "string", default: "3" },
+    /** µs of pure work the bare Node hop (d) spins on each request before passing it on (0: none). */
+    "hop-work-us": { type: "string", default: "0" },
     /** Messages of the translation alone (bench/translation-alone.ts), once a round beside case (d) (0: none). */
     "translation-messages": { type: "string", default: "20000" },
   },
@@ -77,6 +79,8 @@ const phases = opt.phases.split(",").map((p) => p.trim()) as PhaseKey[];
 if (phases.some((p) => !(p in PHASE_LABELS))) throw new Error(`--phases takes ${Object.keys(PHASE_LABELS).join(",")}`);
 const dailyLimit = Number(opt["daily-limit"]);
 if (!(Number.isInteger(dailyLimit) && dailyLimit >= 0)) throw new Error("--daily-limit must be a whole number (0: no limit)");
+const hopWorkUs = Number(opt["hop-work-us"]);
+if (!(hopWorkUs >= 0 && hopWorkUs <= 100_000)) throw new Error("--hop-work-us must be 0 to 100000");
 const idleSec = Number(opt["idle-seconds"]);
 if (!(idleSec >= 0 && idleSec <= 60)) throw new Error("--idle-seconds must be 0 to 60");
 const withRedis = (key: PhaseKey) => key === "proxy-redis" || key === "proxy-cluster";
@@ -200,7 +204,7 @@ async function runPhase(key: PhaseKey, dir: string): Promise<PhaseResult> {
     await waitForPort(port);
   } else if (key === "node-hop") {
     port = await freePort();
-    hop = startProcess(process.execPath, [await builtBenchEntry("node-hop"), String(port), String(upstreamPort)], { cpus: CPUS.hop });
+    hop = startProcess(process.execPath, [await builtBenchEntry("node-hop"), String(port), String(upstreamPort), opt["hop-work-us"]], { cpus: CPUS.hop });
     await waitForPort(port);
   } else if (isSidecar(key)) {
     port = await freePort();
@@ -322,7 +326,8 @@ const upstreamSays =
   upstreamMode === "fast"
     ? "the upstream replays the sandbox's first verified answer to each URL from memory"
     : "the upstream is the sandbox, verifying every request";
-const settings = `${phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ` : ""}${upstreamSays}; ${machine.layout}\n`;
+const hopWork = hopWorkUs > 0 && phases.includes("node-hop") ? `the bare Node hop spins ${hopWorkUs} µs on each request (--hop-work-us); ` : "";
+const settings = `${phases.some(isSidecar) ? `dm-bridge cases: DM_DAILY_LIMIT_PER_USER=${dailyLimit || "unset"}; ` : ""}${hopWork}${upstreamSays}; ${machine.layout}\n`;
 console.log(
   `\n${table}\n\n${formatRatios(ratios)}\n${scaleOut.map((l) => `${l}\n`).join("")}${settings}${rounds > 1 ? `${roundsLine} (the table shows each case's median round)\n` : ""}`,
 );
@@ -341,6 +346,7 @@ if (!opt["no-doc"]) {
     ...(upstreamMode !== "fast" ? [`--upstream ${upstreamMode}`] : []),
     ...(idleSec !== 3 ? [`--idle-seconds ${idleSec}`] : []),
     ...(translationMessages !== 20_000 ? [`--translation-messages ${translationMessages}`] : []),
+    ...(opt["hop-work-us"] !== "0" ? [`--hop-work-us ${opt["hop-work-us"]}`] : []),
   ];
   const command = `npm run bench -- ${flags.join(" ")}`;
   writeResultsDoc({
