@@ -62,7 +62,9 @@ export function createMemoryNonceStore(max = DEFAULT_MAX_NONCES, clock: () => nu
       if (held.size >= max) {
         throw new BridgeError("rate_limited", { headers: { "retry-after": String(secondsUntilNextExpiry(now)) } });
       }
-      const expiry = Math.ceil(now + ttlMs / 1000);
+      // Never filed under a second already swept, which no sweep would reach again: after the clock steps back, a
+      // key is held until the clock is past where it was (longer than its window, never shorter).
+      const expiry = Math.max(nextToSweep, Math.ceil(now + ttlMs / 1000));
       held.add(hash);
       const second = bySecond.get(expiry);
       if (second) second.push(hash);

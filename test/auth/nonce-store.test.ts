@@ -54,6 +54,24 @@ describe("createMemoryNonceStore", () => {
     expect(store.remember("clock-ahead", 600_000)).toBe(false);
   });
 
+  it("after the clock steps back an hour, holds new keys until it is past where it was, then frees them and their room", () => {
+    let now = 3_600_000;
+    const store = createMemoryNonceStore(2, () => now);
+    expect(store.remember("a", 10_000)).toBe(true);
+    now += 20_000;
+    expect(store.remember("x", 10_000)).toBe(true); // sweeps "a"; "x" is held until 30 s
+    now -= 3_600_000;
+    expect(store.remember("b", 10_000)).toBe(true);
+    // Held (never forgotten early) though its window has passed by the stepped-back clock.
+    now += 60_000;
+    expect(store.remember("b", 10_000)).toBe(false);
+    expect(outcome(() => store.remember("c", 10_000))).toMatch(/^rate_limited retry-after \d+$/);
+    // Once the clock is past where it was, the store has all its room again: nothing was filed where no sweep goes.
+    now = 3_600_000 + 40_000;
+    expect(store.remember("d", 10_000)).toBe(true);
+    expect(store.remember("e", 10_000)).toBe(true);
+  });
+
   it("draws no random value until it is first used (Workers refuse them in global scope, where an app may be built)", () => {
     const original = crypto.getRandomValues;
     let draws = 0;
