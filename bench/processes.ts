@@ -35,11 +35,13 @@ export async function builtBenchEntry(name: string): Promise<string> {
 
 /**
  * The translation alone (`bench/translation-alone.ts`): `messages` legacy sends through the app's core function in
- * one process, with the sidecar's node flags, pinned to `cpus`; its log lines go to /dev/null as the sidecar's do.
+ * one process, with the sidecar's node flags and `DM_DAILY_LIMIT_PER_USER=dailyLimit` (0: none), pinned to `cpus`;
+ * its log lines go to /dev/null as the sidecar's do.
  * Returns its CPU per message, µs.
  */
-export async function translationAloneUs(messages: number, cpus?: string): Promise<number> {
-  const args = [...startArgs().filter((arg) => arg.startsWith("-")), await builtBenchEntry("translation-alone"), String(messages)];
+export async function translationAloneUs(messages: number, dailyLimit: number, cpus?: string): Promise<number> {
+  const entry = await builtBenchEntry("translation-alone");
+  const args = [...startArgs().filter((arg) => arg.startsWith("-")), entry, String(messages), String(dailyLimit)];
   const [file, argv] = cpus ? ["taskset", ["-c", cpus, process.execPath, ...args]] : [process.execPath, args];
   const err = await new Promise<string>((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
