@@ -1,9 +1,10 @@
 /**
  * A set of 53-bit integer keys (hashes) in one Float64Array: 8 bytes a slot, at most 3/4 full (it doubles past
- * that, and never shrinks: sized for the most keys it has held), so 11 to 21 bytes a key while it grows. A Map of the same keys takes several times the memory and gives the garbage collector a
- * million and more objects to mark (docs/benchmarks.md); a typed array gives it none. Open addressing with linear
- * probing; deletion shifts the following run back, so no tombstones pile up under steady churn. The keys are
- * seeded hashes, spread evenly, so runs stay short at three quarters full (about 8 probes for a key not held).
+ * that, and never shrinks: sized for the most keys it has held), so 11 to 21 bytes a key while it grows. A Map of
+ * the same keys takes several times the memory and gives the garbage collector a million and more objects to mark
+ * (docs/benchmarks.md); a typed array gives it none. Open addressing with linear probing; deletion shifts the
+ * following run back, so no tombstones pile up under steady churn. The keys are seeded hashes, spread evenly, so
+ * runs stay short at three quarters full (about 8 probes for a key not held).
  */
 export class HashSet53 {
   private keys: Float64Array;
