@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import Twit, { type TwitError } from "twit";
-import Twitter from "twitter";
 import { OAuth } from "oauth";
-import { DEMO } from "../helpers/legacy-client";
+import { DEMO, demoTwitterClient } from "../helpers/legacy-client";
 import { startHarness, type Harness } from "../helpers/harness";
 
 /**
@@ -20,14 +19,7 @@ afterEach(() => h.close());
 const twit = () =>
   new Twit({ consumer_key: DEMO.consumerKey, consumer_secret: DEMO.consumerSecret, access_token: DEMO.token, access_token_secret: DEMO.tokenSecret });
 
-const twitter = () =>
-  new Twitter({
-    consumer_key: DEMO.consumerKey,
-    consumer_secret: DEMO.consumerSecret,
-    access_token_key: DEMO.token,
-    access_token_secret: DEMO.tokenSecret,
-    rest_base: `${h.proxyUrl}/1.1`,
-  });
+const twitter = () => demoTwitterClient(h.proxyUrl);
 
 function oauthPost(url: string, body: Record<string, string>) {
   const oa = new OAuth(null, null, DEMO.consumerKey, DEMO.consumerSecret, "1.0A", null, "HMAC-SHA1");

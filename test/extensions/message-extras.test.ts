@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import Twitter from "twitter";
-import { DEMO, signLegacyCall } from "../helpers/legacy-client";
+import { demoTwitterClient, signLegacyCall } from "../helpers/legacy-client";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
 const NEW_JSON = `${PROXY}/1.1/direct_messages/new.json`;
@@ -58,13 +57,7 @@ describe("attachments and quick replies from legacy calls", () => {
   it("works from an unmodified legacy library that passes extra parameters through (twitter 1.7.1)", async () => {
     await h.close();
     h = await startHarness({ listen: true });
-    const client = new Twitter({
-      consumer_key: DEMO.consumerKey,
-      consumer_secret: DEMO.consumerSecret,
-      access_token_key: DEMO.token,
-      access_token_secret: DEMO.tokenSecret,
-      rest_base: `${h.proxyUrl}/1.1`,
-    });
+    const client = demoTwitterClient(h.proxyUrl);
     const dm = await client.post("direct_messages/new", { screen_name: "theSeanCook", text: "with a picture", media_id: "42" });
     expect(dm.text).toBe("with a picture");
     expect(h.sandbox.stats.events[0]?.attachment).toEqual({ type: "media", media: { id: "42" } });

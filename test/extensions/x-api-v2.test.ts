@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import Twitter from "twitter";
 import { createStaticCredentialStore } from "../../src/auth/credential-store";
 import { ConfigError, parseConfig } from "../../src/config";
 import { toV2Error } from "../../src/upstream/x-api-v2";
 import { toLegacyUser } from "../../src/upstream/v2-user";
-import { DEMO, signLegacyCall } from "../helpers/legacy-client";
+import { demoTwitterClient, signLegacyCall } from "../helpers/legacy-client";
 import { DEFAULT_USER_DIRECTORY } from "../../src/users/user-directory";
 import { PROXY, startHarness, type Harness } from "../helpers/harness";
 
@@ -167,13 +166,7 @@ describe("UPSTREAM_API=v2: legacy calls sent through the X API v2", () => {
 
   it("works for an unmodified legacy library (twitter 1.7.1) with the proxy in v2 mode", async () => {
     const h = await start("v2", { listen: true });
-    const client = new Twitter({
-      consumer_key: DEMO.consumerKey,
-      consumer_secret: DEMO.consumerSecret,
-      access_token_key: DEMO.token,
-      access_token_secret: DEMO.tokenSecret,
-      rest_base: `${h.proxyUrl}/1.1`,
-    });
+    const client = demoTwitterClient(h.proxyUrl);
     const dm = await client.post("direct_messages/new", { screen_name: "igudo", text: "via v2" });
     expect(dm).toMatchObject({ text: "via v2", recipient_screen_name: "igudo", sender_screen_name: "s0c1alm3dia", id_str: h.sandbox.stats.events[0]!.id });
   });

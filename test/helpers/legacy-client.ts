@@ -1,4 +1,5 @@
 import OAuth from "oauth-1.0a";
+import Twitter from "twitter";
 import { percentEncode } from "../../src/oauth/percent-encode";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import { oauthPackageHash } from "./node-crypto";
@@ -20,6 +21,17 @@ export const DEMO: ClientCredentials = {
   token: "776627022-demo-access-token",
   tokenSecret: DEMO_CREDENTIALS.tokens["776627022-demo-access-token"],
 };
+
+/** The unmodified `twitter` library (1.7.1) with the demo credentials, its REST base pointed at `proxyUrl`. */
+export function demoTwitterClient(proxyUrl: string): Twitter {
+  return new Twitter({
+    consumer_key: DEMO.consumerKey,
+    consumer_secret: DEMO.consumerSecret,
+    access_token_key: DEMO.token,
+    access_token_secret: DEMO.tokenSecret,
+    rest_base: `${proxyUrl}/1.1`,
+  });
+}
 
 export interface LegacyCall {
   /** Full URL the client calls, without query. */
