@@ -42,14 +42,7 @@ export async function builtBenchEntry(name: string): Promise<string> {
 export async function translationAloneUs(messages: number, dailyLimit: number, cpus?: string): Promise<number> {
   const entry = await builtBenchEntry("translation-alone");
   const args = [...startArgs().filter((arg) => arg.startsWith("-")), entry, String(messages), String(dailyLimit)];
-  const [file, argv] = cpus ? ["taskset", ["-c", cpus, process.execPath, ...args]] : [process.execPath, args];
-  const err = await new Promise<string>((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
-    let text = "";
-    child.stderr.on("data", (c: Buffer) => (text += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`translation-alone exited ${code}: ${text.slice(-2000)}`))));
-  });
+  const err = await runCommand(process.execPath, args, cpus, { stdout: "ignore" });
   const us = /^µs ([0-9.]+)$/m.exec(err)?.[1];
   if (us === undefined) throw new Error(`translation-alone printed no figure: ${err.slice(-2000)}`);
   return Number(us);
@@ -121,13 +114,14 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
   }
 }
 
-export function runCommand(cmd: string, args: string[], cpus?: string): Promise<string> {
+/** Runs a command to its end and returns what it printed (stderr only with `stdout: "ignore"`); rejects on a failure. */
+export function runCommand(cmd: string, args: string[], cpus?: string, o: { stdout?: "ignore" } = {}): Promise<string> {
   const [file, argv] = cpus ? ["taskset", ["-c", cpus, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { stdio: ["ignore", o.stdout ?? "pipe", "pipe"] });
     let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`))));
   });
