@@ -1,4 +1,4 @@
-import { JsonInteger, RawJson, type JsonValue } from "./json";
+import { flattened, JsonInteger, RawJson, type JsonValue } from "./json";
 
 export const XML_TYPE = "application/xml; charset=utf-8";
 
@@ -68,7 +68,7 @@ function childrenOf(object: XmlObject, indent: string, indentBy: string): string
     children = writeChildren(object, indent, indentBy);
     if (!Object.values(object).some((v) => typeof v === "object" && v !== null && !(v instanceof JsonInteger))) {
       if (!byIndent) writtenChildren.set(object, (byIndent = new Map()));
-      byIndent.set(indent, children);
+      byIndent.set(indent, (children = flattened(children)));
     }
   }
   return children;

@@ -2,7 +2,7 @@ import type { DirectMessage } from "../core/direct-message";
 import type { ErrorKind } from "../core/errors";
 import { formatCreatedAt } from "../core/created-at";
 import { withExactIds } from "../core/exact-ids";
-import { JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
+import { flattened, JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
 import type { Dialect, Rendered } from "./dialect";
@@ -98,7 +98,7 @@ const renderedUsers = new WeakMap<XUser, RawJson>();
 function renderUserJson(user: XUser): RawJson {
   let json = renderedUsers.get(user);
   if (!json) {
-    json = new RawJson(serializeJson(renderUser(user)));
+    json = new RawJson(flattened(serializeJson(renderUser(user))));
     renderedUsers.set(user, json);
   }
   return json;
