@@ -67,7 +67,7 @@ const app = createAppFromConfig(config, {
   log,
   observer: metrics.observer,
 });
-const route = app.directRoute(PATH)!;
+const route = app.directRoute("POST", PATH)!;
 
 // Signed before the clock starts, one nonce each, as wrk's request files are; each dropped once sent.
 const sign = signLegacyNow(ORIGIN + PATH);

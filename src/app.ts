@@ -81,7 +81,7 @@ interface Frame {
   stamp: GatewayStamp;
 }
 
-/** The core function behind one legacy send path, for a runtime that serves it without Hono. It never rejects. */
+/** The core function behind one route (a legacy send, a probe, the scrape), for a runtime that serves it without Hono. It never rejects. */
 export type DirectRoute = (call: IncomingCall) => Promise<Answer>;
 
 export function createApp(deps: AppDeps) {
@@ -174,6 +174,24 @@ export function createApp(deps: AppDeps) {
     async (c: Context): Promise<Response> =>
       responseOf(await answerInDialect(c.req, dialect, (frame) => work(frame, c)));
 
+  /** Each route a runtime may serve without Hono, by method and path: the same framed function as Hono's route. */
+  const directRoutes = new Map<string, DirectRoute>();
+
+  /**
+   * A GET route served by Hono and, on the Node sidecar, directly: probes and scrapes then never build a web Request
+   * or Response, so a sidecar that only sends, is probed and is scraped never loads Node's fetch classes (4 MB
+   * more resident, docs/benchmarks.md).
+   */
+  const get = (path: string, work: (frame: Frame, call: IncomingCall) => Answer | Promise<Answer>) => {
+    app.get(
+      path,
+      route((frame, c) => work(frame, callOfRequest(c.req.raw))),
+    );
+    directRoutes.set(`GET ${path}`, (call) =>
+      answerInDialect(call, undefined, (frame) => work(frame, call)).catch((thrown) => answerOutsideFrame(path, thrown)),
+    );
+  };
+
   // Liveness: 200 whenever the process can answer. A degraded shared state is reported, not failed: a Redis outage
   // must not make an orchestrator restart every replica.
   const health = () => ({
@@ -190,33 +208,24 @@ export function createApp(deps: AppDeps) {
   const json = (frame: Frame, status: number, value: unknown) =>
     toAnswer({ status, contentType: "application/json", body: JSON.stringify(value) }, frame.stamp);
 
-  app.get(
-    "/healthz",
-    route((frame) => json(frame, 200, health())),
-  );
+  get("/healthz", (frame) => json(frame, 200, health()));
   // Readiness: a load balancer stops sending here from the moment a drain starts, while in-flight work finishes.
-  app.get(
-    "/readyz",
-    route((frame) => (deps.lifecycle?.draining() ? json(frame, 503, { status: "draining" }) : json(frame, 200, { status: "ready" }))),
-  );
+  get("/readyz", (frame) => (deps.lifecycle?.draining() ? json(frame, 503, { status: "draining" }) : json(frame, 200, { status: "ready" })));
   if (deps.metrics) {
     const { token, render } = deps.metrics;
-    app.get(
-      "/metrics",
-      route(async (frame, c) => {
-        if (token !== undefined && !constantTimeEqual(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
-          const refused = {
-            status: 401,
-            contentType: "text/plain; charset=utf-8",
-            body: "unauthorized\n",
-            headers: { "www-authenticate": 'Bearer realm="metrics"' },
-          };
-          return toAnswer(refused, frame.stamp);
-        }
-        const scrape = await render();
-        return toAnswer({ status: 200, contentType: scrape.contentType, body: scrape.body }, frame.stamp);
-      }),
-    );
+    get("/metrics", async (frame, call) => {
+      if (token !== undefined && !constantTimeEqual(call.header("authorization") ?? "", `Bearer ${token}`)) {
+        const refused = {
+          status: 401,
+          contentType: "text/plain; charset=utf-8",
+          body: "unauthorized\n",
+          headers: { "www-authenticate": 'Bearer realm="metrics"' },
+        };
+        return toAnswer(refused, frame.stamp);
+      }
+      const scrape = await render();
+      return toAnswer({ status: 200, contentType: scrape.contentType, body: scrape.body }, frame.stamp);
+    });
   }
 
   /** One legacy send, framed: the same function for Hono's route and for a runtime's direct route. */
@@ -227,10 +236,10 @@ export function createApp(deps: AppDeps) {
       return toAnswer(await sendDirectMessage(call, dialect, renderContext, services, frame.trace), frame.stamp);
     });
 
-  const directRoutes = new Map<string, DirectRoute>();
   for (const served of routeTable(dialects, preferred)) {
     app.all(served.path, async (c) => responseOf(await legacySend(callOfRequest(c.req.raw), served)));
-    directRoutes.set(served.path, (call) => legacySend(call, served).catch((thrown) => answerOutsideFrame(served.path, thrown)));
+    // Only POST: any other method goes through Hono, which refuses it in the path's dialect.
+    directRoutes.set(`POST ${served.path}`, (call) => legacySend(call, served).catch((thrown) => answerOutsideFrame(served.path, thrown)));
   }
 
   const passthrough = { fetch, signer: createUpstreamSigner(upstream), timeoutMs: deps.upstreamTimeoutMs };
@@ -259,8 +268,11 @@ export function createApp(deps: AppDeps) {
   }
   app.onError((thrown, c) => responseOf(answerOutsideFrame(c.req.path, thrown)));
 
-  /** The core function behind a legacy send path, for a runtime that serves it without Hono (the Node sidecar). */
-  const directRoute = (pathname: string): DirectRoute | undefined => directRoutes.get(pathname);
+  /**
+   * The core function behind a route a runtime may serve without Hono (the Node sidecar): a legacy send (POST), a
+   * probe or the scrape (GET). Anything else is Hono's.
+   */
+  const directRoute = (method: string, pathname: string): DirectRoute | undefined => directRoutes.get(`${method} ${pathname}`);
   return Object.assign(app, { directRoute });
 }
 

@@ -1,4 +1,3 @@
-import { getRequestListener } from "@hono/node-server";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { DirectRoute } from "../app";
@@ -14,21 +13,27 @@ const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
 
 interface ServedApp {
   fetch(request: Request): Response | Promise<Response>;
-  directRoute(pathname: string): DirectRoute | undefined;
+  directRoute(method: string, pathname: string): DirectRoute | undefined;
 }
 
 /**
- * The sidecar's request listener. A legacy send (POST to a dialect's path) goes from Node's request straight to the
- * app's core function for that path, and its answer straight to Node's response; everything else goes through
- * Hono as on Workers. Building a web Request and Response around each message cost about a tenth of its CPU
- * (docs/benchmarks.md); the core function, its frame and its answers are the same on both paths.
+ * The sidecar's request listener. A legacy send (POST to a dialect's path), a probe or the scrape (GET /healthz,
+ * /readyz, /metrics) goes from Node's request straight to the app's core function for that route, and its answer
+ * straight to Node's response; everything else goes through Hono as on Workers. Building a web Request and Response
+ * around each message cost about a tenth of its CPU (docs/benchmarks.md); the core function, its frame and its
+ * answers are the same on both paths. Hono's Node adapter is loaded on the first request it serves: it loads Node's
+ * fetch classes (4 MB more resident in the sidecar, measured), which a sidecar that only sends, is probed and is scraped never needs.
  */
 export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: ServerResponse) => void {
-  const viaHono = getRequestListener(app.fetch);
+  let viaHono: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined;
   return (req, res) => {
-    const direct = req.method === "POST" ? directCallOf(app, req) : undefined;
+    const direct = req.method === "POST" || req.method === "GET" ? directCallOf(app, req) : undefined;
     if (!direct) {
-      void viaHono(req, res);
+      viaHono ??= import("@hono/node-server").then(({ getRequestListener }) => getRequestListener(app.fetch));
+      viaHono.then(
+        (listener) => listener(req, res),
+        () => answerBare500(res),
+      );
       return;
     }
     // The frame answers every failure in the client's dialect, so the route does not reject; writing can still fail
@@ -37,11 +42,15 @@ export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: 
       try {
         writeAnswer(req, res, answer);
       } catch {
-        if (!res.headersSent) res.writeHead(500, { "content-length": "0", connection: "close" }).end();
-        else res.destroy();
+        answerBare500(res);
       }
     });
   };
+}
+
+function answerBare500(res: ServerResponse): void {
+  if (!res.headersSent) res.writeHead(500, { "content-length": "0", connection: "close" }).end();
+  else res.destroy();
 }
 
 function directCallOf(app: ServedApp, req: IncomingMessage): { route: DirectRoute; call: IncomingCall } | undefined {
@@ -49,11 +58,11 @@ function directCallOf(app: ServedApp, req: IncomingMessage): { route: DirectRout
   const host = req.headers.host;
   if (host === undefined || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target)) return undefined;
   const query = target.indexOf("?");
-  const route = app.directRoute(query < 0 ? target : target.slice(0, query));
+  const route = app.directRoute(req.method!, query < 0 ? target : target.slice(0, query));
   if (!route) return undefined;
   const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
   const call: IncomingCall = {
-    method: "POST",
+    method: req.method!,
     url: `${scheme}://${host}${target}`,
     header: (name) => headerOf(req.rawHeaders, name),
     body: (maxBytes) => readBody(req, maxBytes),

@@ -1,4 +1,3 @@
-import { createAdaptorServer } from "@hono/node-server";
 import cluster from "node:cluster";
 import { createHmac, randomFillSync } from "node:crypto";
 import { createServer } from "node:http";
@@ -31,6 +30,7 @@ export async function runSidecar(config: Config): Promise<void> {
   if (!upstreamUrl) {
     // Loaded only here, as Redis below: a sidecar with a real upstream never loads the sandbox's code.
     const { createSandbox } = await import("../sandbox/sandbox-app");
+    const { createAdaptorServer } = await import("@hono/node-server");
     const sandbox = createSandbox({ hmac, clock: Date.now });
     // Exclusive: in a cluster worker a plain listen would share port 0 with the proxy's own through the primary.
     const server = createAdaptorServer({ fetch: sandbox.fetch });

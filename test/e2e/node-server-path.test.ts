@@ -22,11 +22,12 @@ function send(
   path: string,
   headers: Record<string, string> | string[],
   chunks: string[],
+  method = "POST",
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     // An absolute `path` is sent as the request target itself (absolute form), as proxies' clients do.
     const { hostname, port } = new URL(base);
-    const req = httpRequest({ hostname, port, path, method: "POST", headers }, (res) => {
+    const req = httpRequest({ hostname, port, path, method, headers }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
@@ -150,6 +151,19 @@ describe("the Node listener path", () => {
       expect(viaHono).toEqual(direct);
       expect(direct!.status).toBe(i === 2 ? 401 : 200);
     }
+  });
+
+  it("answers a probe in absolute form (through Hono) as it answers the same probe on the direct route", async () => {
+    for (const path of ["/healthz", "/readyz"]) {
+      const [direct, viaHono] = [await send(path, {}, [], "GET"), await send(`${base}${path}`, {}, [], "GET")].map(comparable);
+      expect(viaHono).toEqual(direct);
+      expect(direct!.status).toBe(200);
+    }
+    const served = h.logs.filter((l) => l.path === "/healthz");
+    expect(served.map((l) => [l.method, l.status])).toEqual([
+      ["GET", 200],
+      ["GET", 200],
+    ]);
   });
 });
 

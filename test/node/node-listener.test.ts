@@ -9,7 +9,10 @@ afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => reso
 
 /** A listener in front of an app whose one direct route answers `answer`, on loopback; the status and headers it wrote. */
 async function answerThrough(answer: Answer): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const app = { fetch: () => new Response("via Hono"), directRoute: (path: string) => (path === "/send" ? async () => answer : undefined) };
+  const app = {
+    fetch: () => new Response("via Hono"),
+    directRoute: (method: string, path: string) => (method === "POST" && path === "/send" ? async () => answer : undefined),
+  };
   server = createServer(createNodeListener(app));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
