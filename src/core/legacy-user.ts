@@ -1,3 +1,4 @@
+import { createGrownLru, RENDERED_USERS_KEPT } from "../grown-lru";
 import { JsonInteger, type JsonValue } from "./json";
 import type { XUser } from "./x-types";
 
@@ -8,8 +9,8 @@ import type { XUser } from "./x-types";
 export type UserField = readonly [name: string, kind: "id" | "text" | "count" | "flag" | ((u: XUser) => JsonValue)];
 
 // Cached users are the same objects from one message to the next (src/users), so each is read once per field list,
-// and frozen: the XML writer then also writes its element once (src/core/xml.ts).
-const picked = new WeakMap<XUser, Map<readonly UserField[], Readonly<Record<string, JsonValue>>>>();
+// and frozen: the XML writer then also writes its element once (src/core/xml.ts), for as long as it is kept here.
+const picked = createGrownLru<XUser, Map<readonly UserField[], Readonly<Record<string, JsonValue>>>>(RENDERED_USERS_KEPT);
 
 /** The user element of one legacy dialect, fields in that dialect's order; the same frozen object for the same user. */
 export function pickUserFields(user: XUser, fields: readonly UserField[]): Readonly<Record<string, JsonValue>> {

@@ -5,6 +5,7 @@ import { withExactIds } from "../core/exact-ids";
 import { flattened, JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
+import { createGrownLru, RENDERED_USERS_KEPT } from "../grown-lru";
 import type { Dialect, Rendered } from "./dialect";
 import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type CodedError } from "./error-wording";
 
@@ -92,8 +93,9 @@ export function renderUser(user: XUser) {
   return rendered as ReturnType<typeof withExactIds>;
 }
 
-// Cached users are the same objects from one message to the next, so their JSON is written once per object.
-const renderedUsers = new WeakMap<XUser, RawJson>();
+// Cached users are the same objects from one message to the next, so their JSON is written once per object, for
+// the users rendered last.
+const renderedUsers = createGrownLru<XUser, RawJson>(RENDERED_USERS_KEPT);
 
 function renderUserJson(user: XUser): RawJson {
   let json = renderedUsers.get(user);
