@@ -1,5 +1,5 @@
-import { createGrownLru, RENDERED_USERS_KEPT } from "../grown-lru";
 import { JsonInteger, type JsonValue } from "./json";
+import { createRenderedUsers } from "./rendered-users";
 import type { XUser } from "./x-types";
 
 /**
@@ -8,14 +8,13 @@ import type { XUser } from "./x-types";
  */
 export type UserField = readonly [name: string, kind: "id" | "text" | "count" | "flag" | ((u: XUser) => JsonValue)];
 
-// Cached users are the same objects from one message to the next (src/users), so each is read once per field list,
-// and frozen: the XML writer then also writes its element once (src/core/xml.ts), for as long as it is kept here.
-const picked = createGrownLru<XUser, Map<readonly UserField[], Readonly<Record<string, JsonValue>>>>(RENDERED_USERS_KEPT);
+// Each of the users rendered last is read once per field list, and frozen: the XML writer then also writes its element
+// once (src/core/xml.ts), for as long as it is kept here.
+const picked = createRenderedUsers<Map<readonly UserField[], Readonly<Record<string, JsonValue>>>>();
 
 /** The user element of one legacy dialect, fields in that dialect's order; the same frozen object for the same user. */
 export function pickUserFields(user: XUser, fields: readonly UserField[]): Readonly<Record<string, JsonValue>> {
-  let byFields = picked.get(user);
-  if (!byFields) picked.set(user, (byFields = new Map()));
+  const byFields = picked(user, () => new Map());
   let element = byFields.get(fields);
   if (!element) {
     // Built from entries: an object given its fields one by one (`out[name] = …`) turns into a dictionary past

@@ -5,7 +5,7 @@ import { withExactIds } from "../core/exact-ids";
 import { flattened, JSON_TYPE, JsonInteger, RawJson, serializeJson } from "../core/json";
 import { parseLegacyRequest } from "../core/legacy-request";
 import type { XUser } from "../core/x-types";
-import { createGrownLru, RENDERED_USERS_KEPT } from "../grown-lru";
+import { createRenderedUsers } from "../core/rendered-users";
 import type { Dialect, Rendered } from "./dialect";
 import { describeInvalid, fixed, GATEWAY_ERRORS, statusOf, type CodedError } from "./error-wording";
 
@@ -93,17 +93,11 @@ export function renderUser(user: XUser) {
   return rendered as ReturnType<typeof withExactIds>;
 }
 
-// Cached users are the same objects from one message to the next, so their JSON is written once per object, for
-// the users rendered last.
-const renderedUsers = createGrownLru<XUser, RawJson>(RENDERED_USERS_KEPT);
+// A user's JSON, written once for each of the users rendered last.
+const renderedUsers = createRenderedUsers<RawJson>();
 
 function renderUserJson(user: XUser): RawJson {
-  let json = renderedUsers.get(user);
-  if (!json) {
-    json = new RawJson(flattened(serializeJson(renderUser(user))));
-    renderedUsers.set(user, json);
-  }
-  return json;
+  return renderedUsers(user, () => new RawJson(flattened(serializeJson(renderUser(user)))));
 }
 
 export const twitter11: Dialect = {

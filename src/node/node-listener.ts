@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { DirectRoute } from "../app";
+import type { DirectRoute, LogLine } from "../app";
 import { BridgeError } from "../core/errors";
 import type { Answer } from "../dialects/response";
 import type { IncomingCall } from "../http/incoming-call";
@@ -24,7 +24,7 @@ interface ServedApp {
  * answers are the same on both paths. Hono's Node adapter is loaded on the first request it serves: it loads Node's
  * fetch classes (4 MB more resident in the sidecar, measured), which a sidecar that only sends, is probed and is scraped never needs.
  */
-export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: ServerResponse) => void {
+export function createNodeListener(app: ServedApp, log?: (line: LogLine) => void): (req: IncomingMessage, res: ServerResponse) => void {
   let viaHono: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined;
   return (req, res) => {
     const direct = req.method === "POST" || req.method === "GET" ? directCallOf(app, req) : undefined;
@@ -32,7 +32,12 @@ export function createNodeListener(app: ServedApp): (req: IncomingMessage, res: 
       viaHono ??= import("@hono/node-server").then(({ getRequestListener }) => getRequestListener(app.fetch));
       viaHono.then(
         (listener) => listener(req, res),
-        () => answerBare500(res),
+        (thrown) => {
+          // Said once per failed import; the next request tries again. Sends and probes are served meanwhile.
+          if (viaHono) log?.({ level: "error", error: "internal", detail: `@hono/node-server: ${(thrown as Error)?.name}` });
+          viaHono = undefined;
+          answerBare500(res);
+        },
       );
       return;
     }

@@ -82,7 +82,7 @@ export async function runSidecar(config: Config): Promise<void> {
   // A cluster worker: the primary says when to drain, and says it is ready once every worker listens.
   if (cluster.isWorker) process.on("message", (m: { type?: string; signal?: string }) => m?.type === DRAIN_MESSAGE && drain.drain(m.signal ?? "SIGTERM"));
 
-  const server = createServer(createNodeListener(app));
+  const server = createServer(createNodeListener(app, log));
   server.listen(config.port, () => {
     if (cluster.isWorker) return;
     const url = `http://localhost:${(server.address() as AddressInfo).port}`;

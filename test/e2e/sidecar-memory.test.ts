@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,30 +15,51 @@ afterEach(async () => {
 });
 
 /**
+ * A free loopback port below 60000: a Host with a port above it is not one @hono/node-server keeps as it is, so the
+ * sidecar serves it through Hono (src/node/node-listener.ts), and Linux hands out ports up to 60999.
+ */
+async function portBelow60000(): Promise<number> {
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    if (port < 60_000) return port;
+  }
+}
+
+/**
  * Node's fetch classes (Request, Response, Headers: its bundled undici and what it loads) take 4 MB more resident in
  * the sidecar once loaded (12 MB in a bare node; docs/benchmarks.md). A sidecar that only sends, is probed and is scraped has no use for them.
  * The sidecar runs with a preloaded module that writes, on SIGUSR2, whether Node has loaded them.
  */
 async function sidecarReporting(): Promise<{ sidecar: StartedSidecar; fetchClassesLoaded(): Promise<boolean> }> {
   const dir = mkdtempSync(join(tmpdir(), "dm-bridge-modules-"));
+  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
   const report = join(dir, "report.txt");
   const preload = join(dir, "report.mjs");
+  // Written whole and renamed into place, so that the test never reads half of it.
   writeFileSync(
     preload,
-    `import { writeFileSync } from "node:fs";
-process.on("SIGUSR2", () => writeFileSync(${JSON.stringify(report)}, String(process.moduleLoadList.includes("NativeModule internal/deps/undici/undici"))));`,
+    `import { renameSync, writeFileSync } from "node:fs";
+process.on("SIGUSR2", () => {
+  writeFileSync(${JSON.stringify(`${report}.partial`)}, String(process.moduleLoadList.includes("NativeModule internal/deps/undici/undici")));
+  renameSync(${JSON.stringify(`${report}.partial`)}, ${JSON.stringify(report)});
+});`,
   );
   const upstream = await startSandboxUpstream();
   closers.push(upstream.close);
   const sidecar = await startSidecar({
+    PORT: String(await portBelow60000()),
     UPSTREAM_URL: upstream.url,
     DM_PROXY_CREDENTIALS: JSON.stringify(DEMO_CREDENTIALS),
-    NODE_OPTIONS: `--import ${preload}`,
+    NODE_OPTIONS: `--import "${preload}"`,
   });
   const fetchClassesLoaded = async () => {
-    writeFileSync(report, "");
+    rmSync(report, { force: true });
     process.kill(sidecar.child.pid!, "SIGUSR2");
-    for (let i = 0; i < 100 && readFileSync(report, "utf8") === ""; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && !existsSync(report); i++) await new Promise((r) => setTimeout(r, 20));
+    if (!existsSync(report)) throw new Error("the sidecar wrote no report: was its preload run?");
     return readFileSync(report, "utf8") === "true";
   };
   return { sidecar, fetchClassesLoaded };
