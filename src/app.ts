@@ -81,7 +81,10 @@ interface Frame {
   stamp: GatewayStamp;
 }
 
-/** The core function behind one route (a legacy send, a probe, the scrape), for a runtime that serves it without Hono. It never rejects. */
+/**
+ * The core function behind one route (a legacy send, a probe, the scrape), for a runtime that serves it without Hono.
+ * It never rejects.
+ */
 export type DirectRoute = (call: IncomingCall) => Promise<Answer>;
 
 export function createApp(deps: AppDeps) {

@@ -22,7 +22,8 @@ interface ServedApp {
  * straight to Node's response; everything else goes through Hono as on Workers. Building a web Request and Response
  * around each message cost about a tenth of its CPU (docs/benchmarks.md); the core function, its frame and its
  * answers are the same on both paths. Hono's Node adapter is loaded on the first request it serves: it loads Node's
- * fetch classes (4 MB more resident in the sidecar, measured), which a sidecar that only sends, is probed and is scraped never needs.
+ * fetch classes (4 MB more resident in the sidecar, docs/benchmarks.md), which a sidecar that only sends, is probed
+ * and is scraped never needs.
  */
 export function createNodeListener(app: ServedApp, log?: (line: LogLine) => void): (req: IncomingMessage, res: ServerResponse) => void {
   let viaHono: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined;
