@@ -17,8 +17,8 @@ interface ServedApp {
 }
 
 /**
- * The sidecar's request listener. A legacy send (POST to a dialect's path), a probe or the scrape (GET /healthz,
- * /readyz, /metrics) goes from Node's request straight to the app's core function for that route, and its answer
+ * The sidecar's request listener. A legacy send (POST to a dialect's path), a probe or the scrape (GET or HEAD
+ * /healthz, /readyz, /metrics) goes from Node's request straight to the app's core function for that route, and its answer
  * straight to Node's response; everything else goes through Hono as on Workers. Building a web Request and Response
  * around each message cost about a tenth of its CPU (docs/benchmarks.md); the core function, its frame and its
  * answers are the same on both paths. Hono's Node adapter is loaded on the first request it serves: it loads Node's
@@ -28,7 +28,9 @@ interface ServedApp {
 export function createNodeListener(app: ServedApp, log?: (line: LogLine) => void): (req: IncomingMessage, res: ServerResponse) => void {
   let viaHono: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<void>> | undefined;
   return (req, res) => {
-    const direct = req.method === "POST" || req.method === "GET" ? directCallOf(app, req) : undefined;
+    // HEAD is GET without the body, which Node leaves out of the answer to a HEAD by itself.
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const direct = method === "POST" || method === "GET" ? directCallOf(app, req, method) : undefined;
     if (!direct) {
       viaHono ??= import("@hono/node-server").then(({ getRequestListener }) => getRequestListener(app.fetch));
       viaHono.then(
@@ -59,12 +61,12 @@ function answerBare500(res: ServerResponse): void {
   else res.destroy();
 }
 
-function directCallOf(app: ServedApp, req: IncomingMessage): { route: DirectRoute; call: IncomingCall } | undefined {
+function directCallOf(app: ServedApp, req: IncomingMessage, method: string): { route: DirectRoute; call: IncomingCall } | undefined {
   const target = req.url ?? "";
   const host = req.headers.host;
   if (host === undefined || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target)) return undefined;
   const query = target.indexOf("?");
-  const route = app.directRoute(req.method!, query < 0 ? target : target.slice(0, query));
+  const route = app.directRoute(method, query < 0 ? target : target.slice(0, query));
   if (!route) return undefined;
   const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
   const call: IncomingCall = {

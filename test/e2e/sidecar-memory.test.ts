@@ -70,7 +70,9 @@ describe("the sidecar's memory", () => {
     const { sidecar, fetchClassesLoaded } = await sidecarReporting();
     const sent = await fetch(signLegacyCall({ url: `${sidecar.url}/1.1/direct_messages/new.json`, form: { screen_name: "dougw", text: "memory" } }));
     expect(sent.status).toBe(200);
-    for (const path of ["/healthz", "/readyz", "/metrics"]) expect((await fetch(`${sidecar.url}${path}`)).status).toBe(200);
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      for (const method of ["GET", "HEAD"]) expect((await fetch(`${sidecar.url}${path}`, { method })).status).toBe(200);
+    }
     expect(await fetchClassesLoaded()).toBe(false);
 
     // Through Hono: an unknown path still gets its error document, once the adapter is loaded.
