@@ -30,8 +30,9 @@ async function portBelow60000(): Promise<number> {
 
 /**
  * Node's fetch classes (Request, Response, Headers: its bundled undici and what it loads) take 4 MB more resident in
- * the sidecar once loaded (12 MB in a bare node; docs/benchmarks.md). A sidecar that only sends, is probed and is scraped has no use for them.
- * The sidecar runs with a preloaded module that writes, on SIGUSR2, whether Node has loaded them.
+ * the sidecar once loaded (12 MB in a bare node; docs/benchmarks.md). A sidecar that only sends, is probed and is
+ * scraped has no use for them. The sidecar runs with a preloaded module that writes, on SIGUSR2, whether Node has
+ * loaded them.
  */
 async function sidecarReporting(): Promise<{ sidecar: StartedSidecar; fetchClassesLoaded(): Promise<boolean> }> {
   const dir = mkdtempSync(join(tmpdir(), "dm-bridge-modules-"));
