@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_CREDENTIALS } from "../../src/sandbox/sandbox-users";
 import { startSandboxUpstream } from "../helpers/harness";
+import { freePort } from "../helpers/redis-server";
 import { signLegacyCall } from "../helpers/legacy-client";
 import { startSidecar, stopSidecars, type StartedSidecar } from "../helpers/sidecar";
 
@@ -20,10 +20,7 @@ afterEach(async () => {
  */
 async function portBelow60000(): Promise<number> {
   for (;;) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
+    const port = await freePort();
     if (port < 60_000) return port;
   }
 }
