@@ -1,4 +1,4 @@
-import { createHmac, randomFillSync } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { createAppFromConfig, dailyLimitsOf } from "../src/app-from-config";
 import { createMemorySendBudget } from "../src/auth/send-budget";
 import { parseConfig } from "../src/config";
@@ -6,9 +6,9 @@ import type { IncomingCall } from "../src/http/incoming-call";
 import { createLineLog } from "../src/http/line-log";
 import { createPrometheusMetrics } from "../src/node/prometheus";
 import { createRandomIdPool } from "../src/oauth/random-pool";
-import { createSandbox } from "../src/sandbox/sandbox-app";
 import { DEMO_CREDENTIALS } from "../src/sandbox/sandbox-users";
 import type { FetchLike, UpstreamResponse } from "../src/upstream/upstream-fetch";
+import { createReplayedSandbox } from "./bench-sandbox";
 import { LEGACY_BODY, nodeHmacSha1, signLegacyNow } from "./presign";
 
 /**
@@ -25,20 +25,14 @@ const PER_TURN = 8;
 const ORIGIN = "http://127.0.0.1:8787";
 const PATH = "/1.1/direct_messages/new.json";
 
-const sandbox = createSandbox({ hmac: nodeHmacSha1, clock: Date.now, dailyLimitPerUser: Number.MAX_SAFE_INTEGER, maxRecordedEvents: 1_000 });
-const replay = new Map<string, { status: number; headers: Headers; body: Buffer }>();
+const replayed = createReplayedSandbox();
 const fromMemory: FetchLike = async (r) => {
-  let answer = replay.get(`${r.method} ${r.url}`);
-  if (!answer) {
-    const res = await sandbox.fetch(new Request(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined }));
-    answer = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-    if (res.ok) replay.set(`${r.method} ${r.url}`, answer);
-  }
-  const { status, headers, body } = answer;
+  const request = () => new Request(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined });
+  const { status, headers, body } = await replayed(r.method, r.url, request);
   const response: UpstreamResponse = {
     status,
     ok: status >= 200 && status < 300,
-    headers: { get: (name) => headers.get(name) },
+    headers: { get: (name) => headers[name.toLowerCase()] ?? null },
     text: () => Promise.resolve(body.toString()),
     arrayBuffer: () => Promise.resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer),
   };
@@ -59,7 +53,7 @@ const { log } = createLineLog((text) => process.stdout.write(text), setImmediate
 const metrics = createPrometheusMetrics();
 const app = createAppFromConfig(config, {
   fetch: fromMemory,
-  hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"),
+  hmac: nodeHmacSha1,
   clock: Date.now,
   randomId: createRandomIdPool((bytes) => randomFillSync(bytes)),
   upstreamUrl: ORIGIN,

@@ -1,7 +1,6 @@
 import { serve } from "@hono/node-server";
-import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
-import { createSandbox } from "../src/sandbox/sandbox-app";
+import { createBenchSandbox, createReplayedSandbox } from "./bench-sandbox";
 
 /**
  * The upstream of the benchmark, in its own process: `node dist/bench/upstream-server.mjs <port> [sandbox|fast]`,
@@ -15,35 +14,23 @@ import { createSandbox } from "../src/sandbox/sandbox-app";
  */
 const port = Number(process.argv[2] ?? "0");
 const mode = process.argv[3] ?? "sandbox";
-const sandbox = createSandbox({
-  hmac: (key, data) => createHmac("sha1", key).update(data).digest("base64"),
-  clock: Date.now,
-  // One demo sender sends every message of a run; X's daily limit would stop it after a thousand.
-  dailyLimitPerUser: Number.MAX_SAFE_INTEGER,
-  maxRecordedEvents: 1_000,
-});
-
 if (mode === "fast") {
-  const replay = new Map<string, { status: number; headers: Record<string, string>; body: Buffer }>();
+  const replayed = createReplayedSandbox();
   const server = createServer((req, res) => {
-    const key = `${req.method} ${req.url}`;
     readAll(req).then(async (body) => {
-      let answer = replay.get(key);
-      if (!answer) {
+      const answer = await replayed(req.method!, req.url!, () => {
         const headers: [string, string][] = [];
         for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
         const init = { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(body) };
-        const r = await sandbox.fetch(new Request(`http://${req.headers.host}${req.url}`, init));
-        answer = { status: r.status, headers: Object.fromEntries(r.headers), body: Buffer.from(await r.arrayBuffer()) };
-        if (r.ok) replay.set(key, answer);
-      }
+        return new Request(`http://${req.headers.host}${req.url}`, init);
+      });
       res.writeHead(answer.status, answer.headers).end(answer.body);
     });
   });
   server.keepAliveTimeout = 60_000;
   server.listen(port, "127.0.0.1", () => process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`));
 } else {
-  serve({ fetch: sandbox.fetch, port, hostname: "127.0.0.1" }, (info) => {
+  serve({ fetch: createBenchSandbox().fetch, port, hostname: "127.0.0.1" }, (info) => {
     process.stdout.write(`listening ${info.port}\n`);
   });
 }
