@@ -1,7 +1,8 @@
 /**
  * Soak: minutes of mixed legacy traffic against the real Node sidecar, with faults injected into the sandbox
  * upstream. Reports requests, errors by kind, sends recorded upstream versus successes returned (which must match
- * exactly) and the sidecar's memory at start and end. Run: npm run soak -- --duration 180
+ * exactly) and the sidecar's memory at the start, every 30 s (with its heap by space) and at the end. Run:
+ * npm run soak -- --duration 180
  */
 import { serve } from "@hono/node-server";
 import { spawn } from "node:child_process";
@@ -101,12 +102,17 @@ const byOutcome = new Map<string, number>();
 /** Every text sent, with the status the client got: checked one by one against what the upstream recorded. */
 const statusOfText = new Map<string, number>();
 const rssSeries: number[] = [];
+/** The heap by space with each sample, so that a step in the resident set can be told apart (a heap space, or off-heap). */
+const heapSeries: Promise<string>[] = [];
 let requests = 0;
 let successes = 0;
 let internalErrors = 0;
 const rssStart = rssMiB();
 const deadline = Date.now() + DURATION_S * 1000;
-const rssTimer = setInterval(() => rssSeries.push(rssMiB()), 30_000);
+const rssTimer = setInterval(() => {
+  rssSeries.push(rssMiB());
+  heapSeries.push(heapBreakdown());
+}, 30_000);
 const faultTimer = setInterval(() => {
   for (const route of ["direct_messages/events/new", "users/lookup"]) sandbox.setFault(route, random() < 0.5 ? undefined : pick(FAULTS));
 }, 2_000);
@@ -147,6 +153,7 @@ console.log(
 );
 console.log(`500s or dropped answers: ${internalErrors}`);
 console.log(`sidecar RSS: start ${rssStart.toFixed(1)} MiB, every 30 s ${rssSeries.map((m) => m.toFixed(0)).join(", ")}, end ${rssEnd.toFixed(1)} MiB`);
+for (const [i, sample] of (await Promise.all(heapSeries)).entries()) console.log(`  at ${(i + 1) * 30} s: ${sample}`);
 console.log(`sidecar memory at the end (its /metrics): ${heap}`);
 proxy.kill();
 upstream.close();
