@@ -161,10 +161,11 @@ process.exit(exact && internalErrors === 0 ? 0 : 1);
 
 /** Where the sidecar's memory is, from its own Prometheus metrics: V8's heap spaces (used of size), and off-heap. */
 async function heapBreakdown(): Promise<string> {
-  const text = await fetch(`${base}/metrics`).then(
-    (r) => r.text(),
-    () => "",
-  );
+  // Never rejects and never waits long: a sample is taken while the soak runs, and a failed one must not end it.
+  const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => r.text())
+    .catch(() => "");
+  if (text === "") return "unavailable (/metrics did not answer)";
   const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(1);
   const spaces = new Map<string, { used?: string; size?: string }>();
   for (const m of text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="(\w+)"\} (\S+)$/gm)) {
