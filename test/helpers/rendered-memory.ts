@@ -9,7 +9,7 @@ import { RENDERED_USERS_KEPT } from "../../src/core/rendered-users";
 import { findGeneratedUser } from "../../src/sandbox/sandbox-users";
 
 /** Users rendered first, fewer than the dialect keeps: what each costs. */
-export const FIRST_USERS = 1_500;
+const FIRST_USERS = 1_500;
 
 const [dialectName, format] = process.argv.slice(2) as [string, Format];
 const dialect = DIALECTS.find((d) => d.name === dialectName)!;
